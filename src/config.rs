@@ -1,0 +1,725 @@
+//! Configuration, resolved once, the OpenTelemetry way: `-javaagent:…=key=value,…` arguments over
+//! `-Dotel.*` system properties over `OTEL_*` environment variables over defaults.
+//!
+//! Why here and not in the SDK: the Rust SDK reads no Java properties and only some spec variables, and values
+//! set in code win over its own environment reading. So every value is decided here and passed explicitly.
+//! Each bad value produces one [`Problem`] naming the key, the value and what was expected; the part it
+//! belongs to stays off. Secrets (header values, key files' contents) never appear in a problem.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use crate::rules::GROUP_NAMES;
+
+/// Raw key/value sources as the Java shim hands them over, plus the process environment.
+#[derive(Default, Clone, Debug)]
+pub struct Sources {
+    /// Pairs from the agent argument string, in canonical (`otel.x.y`) form.
+    pub agent_args: BTreeMap<String, String>,
+    /// `otel.*` system properties.
+    pub system_properties: BTreeMap<String, String>,
+    /// `OTEL_*` environment variables.
+    pub environment: BTreeMap<String, String>,
+}
+
+impl Sources {
+    pub fn new(
+        agent_args: &str,
+        system_properties: BTreeMap<String, String>,
+        environment: BTreeMap<String, String>,
+    ) -> Self {
+        Sources {
+            agent_args: parse_agent_args(agent_args),
+            system_properties,
+            environment,
+        }
+    }
+
+    /// Value of `key` (canonical form) from the first source that has it, with where it came from.
+    pub fn get(&self, key: &str) -> Option<(&str, &'static str)> {
+        if let Some(v) = self.agent_args.get(key) {
+            return Some((v.as_str(), "agent argument"));
+        }
+        if let Some(v) = self.system_properties.get(key) {
+            return Some((v.as_str(), "system property"));
+        }
+        self.environment
+            .get(&env_name(key))
+            .map(|v| (v.as_str(), "environment"))
+    }
+
+    /// Every `otel.connect.*` key given in any source (env names mapped back to the canonical form).
+    fn connect_keys(&self) -> BTreeSet<String> {
+        let mut keys: BTreeSet<String> = self
+            .agent_args
+            .keys()
+            .chain(self.system_properties.keys())
+            .filter(|k| k.starts_with("otel.connect."))
+            .cloned()
+            .collect();
+        for k in self.environment.keys() {
+            if let Some(rest) = k.strip_prefix("OTEL_CONNECT_") {
+                keys.insert(format!("otel.connect.{}", rest.to_ascii_lowercase().replace('_', ".")));
+            }
+        }
+        keys
+    }
+}
+
+/// `otel.exporter.otlp.endpoint` → `OTEL_EXPORTER_OTLP_ENDPOINT`.
+pub fn env_name(key: &str) -> String {
+    key.to_ascii_uppercase().replace(['.', '-'], "_")
+}
+
+/// Splits `a=1,b=x,y,c=2` into pairs. A comma starts a new pair only when what follows looks like a key
+/// (`otel.…=`), so values may contain commas (header lists, ObjectName patterns).
+pub fn parse_agent_args(args: &str) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for segment in args.split(',') {
+        let starts_pair = segment
+            .split_once('=')
+            .map(|(k, _)| {
+                let k = k.trim();
+                k.starts_with("otel.") && k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            })
+            .unwrap_or(false);
+        if starts_pair {
+            if let Some((k, v)) = current.take() {
+                out.insert(k, v);
+            }
+            let (k, v) = segment.split_once('=').unwrap_or((segment, ""));
+            current = Some((k.trim().to_string(), v.trim().to_string()));
+        } else if let Some((_, v)) = current.as_mut() {
+            v.push(',');
+            v.push_str(segment);
+        } else if !segment.trim().is_empty() {
+            // A lone word before any pair: keep it so that validation names it.
+            out.insert(segment.trim().to_string(), String::new());
+        }
+    }
+    if let Some((k, v)) = current {
+        out.insert(k, v);
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Grpc,
+    HttpProtobuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+/// Where and how to send one signal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExporterConfig {
+    pub protocol: Protocol,
+    /// Full URL. For HTTP it already ends with the signal path (`/v1/metrics`).
+    pub endpoint: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub compression: Compression,
+    pub ca_certificate: Option<String>,
+    pub client_certificate: Option<String>,
+    pub client_key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricsConfig {
+    pub interval: Duration,
+    /// Metric groups switched on (names from [`crate::rules::GROUP_NAMES`]).
+    pub groups: BTreeSet<String>,
+    /// ObjectName patterns (JMX syntax); empty = everything our rules know.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentConfig {
+    /// `otel.sdk.disabled=true`: nothing runs.
+    pub sdk_disabled: bool,
+    pub service_name: Option<String>,
+    pub resource_attributes: Vec<(String, String)>,
+    /// `None` when metrics are off (by choice or because of a bad value).
+    pub metrics: Option<MetricsConfig>,
+    pub metrics_exporter: Option<ExporterConfig>,
+    pub traces_exporter: Option<ExporterConfig>,
+    /// Explicit worker properties file; otherwise found from the worker's command line.
+    pub worker_config: Option<String>,
+}
+
+/// One bad input, already phrased for the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem(pub String);
+
+const DEFAULT_INTERVAL_MS: u64 = 30_000;
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+/// Our own keys. Anything else under `otel.connect.` is reported as unknown.
+fn known_connect_key(key: &str) -> bool {
+    match key {
+        "otel.connect.library.path"
+        | "otel.connect.mbeans.include"
+        | "otel.connect.mbeans.exclude"
+        | "otel.connect.worker.config"
+        | "otel.connect.log.level" => true,
+        _ => key
+            .strip_prefix("otel.connect.metrics.")
+            .and_then(|rest| rest.strip_suffix(".enabled"))
+            .map(|group| GROUP_NAMES.contains(&group))
+            .unwrap_or(false),
+    }
+}
+
+struct Resolver<'a> {
+    sources: &'a Sources,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Resolver<'a> {
+    fn problem(&mut self, key: &str, value: &str, origin: &str, expected: &str, consequence: &str) {
+        self.problems.push(Problem(format!(
+            "{key}={value:?} ({origin}) is not valid: expected {expected}; {consequence}"
+        )));
+    }
+
+    /// Boolean: `true`/`false` in any case. `Err` after a problem was recorded.
+    fn bool(&mut self, key: &str, default: bool, consequence: &str) -> Result<bool, ()> {
+        match self.sources.get(key) {
+            None => Ok(default),
+            Some((v, origin)) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => {
+                    self.problem(key, v, origin, "true or false", consequence);
+                    Err(())
+                }
+            },
+        }
+    }
+
+    fn millis(&mut self, key: &str, default: u64, min: u64, consequence: &str) -> Result<Duration, ()> {
+        match self.sources.get(key) {
+            None => Ok(Duration::from_millis(default)),
+            Some((v, origin)) => match v.trim().parse::<u64>() {
+                Ok(ms) if ms >= min => Ok(Duration::from_millis(ms)),
+                _ => {
+                    let expected = format!("a whole number of milliseconds, at least {min}");
+                    self.problem(key, v, origin, &expected, consequence);
+                    Err(())
+                }
+            },
+        }
+    }
+
+    /// The per-signal key wins over the generic one, whatever source each comes from.
+    fn signal(&self, generic: &str, signal_key: &str) -> (String, Option<(&'a str, &'static str)>) {
+        match self.sources.get(signal_key) {
+            Some(v) => (signal_key.to_string(), Some(v)),
+            None => (generic.to_string(), self.sources.get(generic)),
+        }
+    }
+
+    fn exporter(&mut self, signal: &str) -> Result<Option<ExporterConfig>, ()> {
+        let off = format!("{signal} export is off");
+        let k = |base: &str| format!("otel.exporter.otlp.{signal}.{base}");
+        let exporter_key = format!("otel.{signal}.exporter");
+        match self.sources.get(&exporter_key) {
+            Some((v, _)) if v.trim() == "none" => return Ok(None),
+            Some((v, _)) if v.trim() == "otlp" => {}
+            Some((v, origin)) => {
+                self.problem(&exporter_key, v, origin, "otlp or none", &off);
+                return Err(());
+            }
+            None => {}
+        }
+
+        let (endpoint_key, endpoint) = self.signal("otel.exporter.otlp.endpoint", &k("endpoint"));
+        let endpoint_is_per_signal = endpoint_key != "otel.exporter.otlp.endpoint";
+        let (protocol_key, protocol) = self.signal("otel.exporter.otlp.protocol", &k("protocol"));
+        let protocol = match protocol {
+            None => {
+                // The spec's default is http/protobuf; an endpoint on the gRPC port (or none at all) means
+                // gRPC, so `OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317` alone works as users expect.
+                let http_port = endpoint.map(|(v, _)| port_of(v) == Some(4318)).unwrap_or(false);
+                if http_port {
+                    Protocol::HttpProtobuf
+                } else {
+                    Protocol::Grpc
+                }
+            }
+            Some((v, origin)) => match v.trim() {
+                "grpc" => Protocol::Grpc,
+                "http/protobuf" => Protocol::HttpProtobuf,
+                _ => {
+                    self.problem(&protocol_key, v, origin, "grpc or http/protobuf", &off);
+                    return Err(());
+                }
+            },
+        };
+        let endpoint = match endpoint {
+            None => match protocol {
+                Protocol::Grpc => "http://localhost:4317".to_string(),
+                Protocol::HttpProtobuf => format!("http://localhost:4318/v1/{signal}"),
+            },
+            Some((v, origin)) => {
+                let v = v.trim();
+                if !(v.starts_with("http://") || v.starts_with("https://")) || v.len() <= "https://".len() {
+                    self.problem(&endpoint_key, v, origin, "an http:// or https:// URL", &off);
+                    return Err(());
+                }
+                match protocol {
+                    Protocol::HttpProtobuf if !endpoint_is_per_signal => {
+                        format!("{}/v1/{signal}", v.trim_end_matches('/'))
+                    }
+                    _ => v.to_string(),
+                }
+            }
+        };
+        let (headers_key, headers) = self.signal("otel.exporter.otlp.headers", &k("headers"));
+        let headers = match headers {
+            None => Vec::new(),
+            Some((v, origin)) => match parse_key_values(v) {
+                Some(h) => h,
+                None => {
+                    // Never echo header values: they carry credentials.
+                    self.problems.push(Problem(format!(
+                        "{headers_key} ({origin}) is not valid: expected key=value pairs separated by commas \
+                         (value not shown); {off}"
+                    )));
+                    return Err(());
+                }
+            },
+        };
+        let (timeout_key, _) = self.signal("otel.exporter.otlp.timeout", &k("timeout"));
+        let timeout = self.millis(&timeout_key, DEFAULT_TIMEOUT_MS, 1, &off)?;
+        let (compression_key, compression) = self.signal("otel.exporter.otlp.compression", &k("compression"));
+        let compression = match compression.map(|(v, o)| (v.trim(), o)) {
+            None | Some(("none", _)) => Compression::None,
+            Some(("gzip", _)) => Compression::Gzip,
+            Some((v, origin)) => {
+                self.problem(&compression_key, v, origin, "gzip or none", &off);
+                return Err(());
+            }
+        };
+        let mut file = |generic: &str, per_signal: &str| -> Result<Option<String>, ()> {
+            let (key, v) = self.signal(generic, per_signal);
+            match v {
+                None => Ok(None),
+                Some((path, origin)) => {
+                    if std::path::Path::new(path.trim()).is_file() {
+                        Ok(Some(path.trim().to_string()))
+                    } else {
+                        self.problem(&key, path, origin, "the path of a readable PEM file", &off);
+                        Err(())
+                    }
+                }
+            }
+        };
+        let ca_certificate = file("otel.exporter.otlp.certificate", &k("certificate"))?;
+        let client_certificate = file("otel.exporter.otlp.client.certificate", &k("client.certificate"))?;
+        let client_key = file("otel.exporter.otlp.client.key", &k("client.key"))?;
+        if client_certificate.is_some() != client_key.is_some() {
+            self.problems.push(Problem(format!(
+                "otel.exporter.otlp.client.certificate and otel.exporter.otlp.client.key must be given together \
+                 for mTLS; {off}"
+            )));
+            return Err(());
+        }
+        Ok(Some(ExporterConfig {
+            protocol,
+            endpoint,
+            headers,
+            timeout,
+            compression,
+            ca_certificate,
+            client_certificate,
+            client_key,
+        }))
+    }
+
+    fn patterns(&mut self, key: &str) -> Result<Vec<String>, ()> {
+        match self.sources.get(key) {
+            None => Ok(Vec::new()),
+            Some((v, origin)) => {
+                let mut out = Vec::new();
+                for p in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    if crate::objectname::Pattern::parse(p).is_none() {
+                        self.problem(
+                            key,
+                            v,
+                            origin,
+                            "ObjectName patterns such as kafka.connect:type=sink-task-metrics,* separated by ';'",
+                            "metrics are off",
+                        );
+                        return Err(());
+                    }
+                    out.push(p.to_string());
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn metrics(&mut self) -> Result<Option<MetricsConfig>, ()> {
+        let interval = self.millis(
+            "otel.metric.export.interval",
+            DEFAULT_INTERVAL_MS,
+            100,
+            "metrics are off",
+        )?;
+        let mut groups = BTreeSet::new();
+        for group in GROUP_NAMES {
+            let key = format!("otel.connect.metrics.{group}.enabled");
+            // A bad value switches that group off; the others carry on.
+            if let Ok(true) = self.bool(&key, true, &format!("metric group {group} is off")) {
+                groups.insert(group.to_string());
+            }
+        }
+        let include = self.patterns("otel.connect.mbeans.include")?;
+        let exclude = self.patterns("otel.connect.mbeans.exclude")?;
+        Ok(Some(MetricsConfig {
+            interval,
+            groups,
+            include,
+            exclude,
+        }))
+    }
+}
+
+fn port_of(url: &str) -> Option<u16> {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next()?;
+    authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok())
+}
+
+/// `k=v,k2=v2` with percent-encoded values (the spec's format for headers and resource attributes).
+pub fn parse_key_values(input: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for item in input.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) = item.split_once('=')?;
+        let k = k.trim();
+        if k.is_empty() {
+            return None;
+        }
+        out.push((percent_decode(k)?, percent_decode(v.trim())?));
+    }
+    Some(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Resolves everything once. Never fails: problems are returned for the caller to log, and the parts they
+/// touch come back as `None`.
+pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
+    let mut r = Resolver {
+        sources,
+        problems: Vec::new(),
+    };
+
+    for key in sources.connect_keys() {
+        if !known_connect_key(&key) {
+            let (value, origin) = sources.get(&key).unwrap_or(("", "environment"));
+            let expected = format!(
+                "one of otel.connect.library.path, otel.connect.mbeans.include, otel.connect.mbeans.exclude, \
+                 otel.connect.worker.config, otel.connect.log.level, otel.connect.metrics.<group>.enabled \
+                 (groups: {})",
+                GROUP_NAMES.join(", ")
+            );
+            r.problems.push(Problem(format!(
+                "unknown key {key}={value:?} ({origin}); expected {expected}; ignored"
+            )));
+        }
+    }
+    for key in sources.agent_args.keys() {
+        if !key.starts_with("otel.") {
+            r.problems.push(Problem(format!(
+                "agent argument {key:?} is not a key=value pair with an otel.* key; ignored"
+            )));
+        }
+    }
+
+    let sdk_disabled = r
+        .bool("otel.sdk.disabled", false, "the agent stays on")
+        .unwrap_or(false);
+    let metrics_exporter = r.exporter("metrics").ok().flatten();
+    let traces_exporter = r.exporter("traces").ok().flatten();
+    let metrics = match r.metrics() {
+        Ok(m) if metrics_exporter.is_some() => m,
+        _ => None,
+    };
+
+    let mut resource_attributes = Vec::new();
+    if let Some((v, origin)) = sources.get("otel.resource.attributes") {
+        match parse_key_values(v) {
+            Some(kv) => resource_attributes = kv,
+            None => r.problem(
+                "otel.resource.attributes",
+                v,
+                origin,
+                "key=value pairs separated by commas",
+                "resource attributes ignored",
+            ),
+        }
+    }
+    let service_name = sources
+        .get("otel.service.name")
+        .map(|(v, _)| v.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let worker_config = sources
+        .get("otel.connect.worker.config")
+        .map(|(v, _)| v.trim().to_string());
+
+    let config = AgentConfig {
+        sdk_disabled,
+        service_name,
+        resource_attributes,
+        metrics,
+        metrics_exporter,
+        traces_exporter,
+        worker_config,
+    };
+    (config, r.problems)
+}
+
+/// The environment's `OTEL_*` variables.
+pub fn otel_environment() -> BTreeMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")).collect()
+}
+
+/// Description of the configuration for the start-up line, without secrets.
+pub fn summary(c: &AgentConfig) -> String {
+    let exporter = |e: &Option<ExporterConfig>| match e {
+        None => "off".to_string(),
+        Some(e) => format!(
+            "{} {}{}{}",
+            match e.protocol {
+                Protocol::Grpc => "grpc",
+                Protocol::HttpProtobuf => "http/protobuf",
+            },
+            e.endpoint,
+            if e.headers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} headers)", e.headers.len())
+            },
+            if e.client_certificate.is_some() { " mTLS" } else { "" }
+        ),
+    };
+    let metrics = match &c.metrics {
+        None => "off".to_string(),
+        Some(m) => format!(
+            "every {} ms, groups {}",
+            m.interval.as_millis(),
+            m.groups.iter().cloned().collect::<Vec<_>>().join(",")
+        ),
+    };
+    format!(
+        "metrics: {metrics}; metrics exporter: {}; traces exporter: {}",
+        exporter(&c.metrics_exporter),
+        exporter(&c.traces_exporter)
+    )
+}
+
+/// Convenience for tests and the JNI boundary: sources from plain maps.
+pub fn sources_from(agent_args: &str, props: &[(&str, &str)], env: &[(&str, &str)]) -> Sources {
+    let p: HashMap<_, _> = props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let e: HashMap<_, _> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Sources::new(agent_args, p.into_iter().collect(), e.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve_with(args: &str, props: &[(&str, &str)], env: &[(&str, &str)]) -> (AgentConfig, Vec<Problem>) {
+        resolve(&sources_from(args, props, env))
+    }
+
+    #[test]
+    fn defaults_follow_the_spec_and_the_issue() {
+        let (c, p) = resolve_with("", &[], &[]);
+        assert!(p.is_empty(), "{p:?}");
+        let m = c.metrics.expect("metrics on by default");
+        assert_eq!(m.interval, Duration::from_secs(30));
+        let e = c.metrics_exporter.unwrap();
+        assert_eq!(e.protocol, Protocol::Grpc);
+        assert_eq!(e.endpoint, "http://localhost:4317");
+        assert_eq!(e.timeout, Duration::from_secs(10));
+        assert!(!c.sdk_disabled);
+        assert_eq!(m.groups.len(), GROUP_NAMES.len());
+    }
+
+    #[test]
+    fn agent_args_beat_system_properties_beat_environment() {
+        let env = [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4317"),
+            ("OTEL_SERVICE_NAME", "from-env"),
+        ];
+        let props = [("otel.exporter.otlp.endpoint", "http://prop:4317")];
+        let (c, _) = resolve_with("otel.exporter.otlp.endpoint=http://arg:4317", &props, &env);
+        assert_eq!(c.metrics_exporter.unwrap().endpoint, "http://arg:4317");
+        let (c, _) = resolve_with("", &props, &env);
+        assert_eq!(c.metrics_exporter.unwrap().endpoint, "http://prop:4317");
+        assert_eq!(c.service_name.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn http_endpoint_gets_signal_path_unless_per_signal() {
+        let (c, _) = resolve_with(
+            "otel.exporter.otlp.protocol=http/protobuf,otel.exporter.otlp.endpoint=http://h:4318/",
+            &[],
+            &[],
+        );
+        assert_eq!(c.metrics_exporter.unwrap().endpoint, "http://h:4318/v1/metrics");
+        let (c, _) = resolve_with(
+            "otel.exporter.otlp.protocol=http/protobuf,otel.exporter.otlp.metrics.endpoint=http://h:9/custom",
+            &[],
+            &[],
+        );
+        assert_eq!(c.metrics_exporter.unwrap().endpoint, "http://h:9/custom");
+    }
+
+    #[test]
+    fn port_4318_without_protocol_means_http() {
+        let (c, _) = resolve_with("", &[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]);
+        let e = c.metrics_exporter.unwrap();
+        assert_eq!(e.protocol, Protocol::HttpProtobuf);
+        assert_eq!(e.endpoint, "http://c:4318/v1/metrics");
+    }
+
+    #[test]
+    fn commas_inside_values_stay_in_the_value() {
+        let a = parse_agent_args(
+            "otel.exporter.otlp.headers=a=1,b=2,otel.connect.mbeans.include=kafka.connect:type=x,*;java.lang:*",
+        );
+        assert_eq!(a["otel.exporter.otlp.headers"], "a=1,b=2");
+        assert_eq!(a["otel.connect.mbeans.include"], "kafka.connect:type=x,*;java.lang:*");
+    }
+
+    #[test]
+    fn headers_are_parsed_and_percent_decoded() {
+        let (c, p) = resolve_with("otel.exporter.otlp.headers=x-api-key=s%20ecret,tenant=t1", &[], &[]);
+        assert!(p.is_empty());
+        assert_eq!(
+            c.metrics_exporter.unwrap().headers,
+            vec![("x-api-key".into(), "s ecret".into()), ("tenant".into(), "t1".into())]
+        );
+    }
+
+    #[test]
+    fn bad_header_problem_never_shows_the_value() {
+        let (c, p) = resolve_with("otel.exporter.otlp.headers=secretvalue", &[], &[]);
+        assert!(c.metrics_exporter.is_none());
+        assert!(c.metrics.is_none(), "metrics need their exporter");
+        assert_eq!(p.len(), 2, "{p:?}"); // one for metrics, one for traces
+        assert!(!p[0].0.contains("secretvalue"), "{}", p[0].0);
+        assert!(p[0].0.contains("otel.exporter.otlp.headers"));
+    }
+
+    #[test]
+    fn bad_values_name_key_value_and_expectation() {
+        let (c, p) = resolve_with("otel.metric.export.interval=soon", &[], &[]);
+        assert!(c.metrics.is_none());
+        assert_eq!(p.len(), 1);
+        let line = &p[0].0;
+        assert!(
+            line.contains("otel.metric.export.interval") && line.contains("soon") && line.contains("milliseconds"),
+            "{line}"
+        );
+
+        let (c, p) = resolve_with("otel.exporter.otlp.protocol=http/json", &[], &[]);
+        assert!(c.metrics_exporter.is_none() && c.traces_exporter.is_none());
+        assert!(p[0].0.contains("grpc or http/protobuf"));
+
+        let (c, p) = resolve_with("", &[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]);
+        assert!(c.metrics_exporter.is_none());
+        assert!(p[0].0.contains("environment"));
+    }
+
+    #[test]
+    fn unknown_connect_key_is_named_and_ignored() {
+        let (c, p) = resolve_with(
+            "otel.connect.metrics.jvm.enabeld=false",
+            &[],
+            &[("OTEL_CONNECT_FOO", "1")],
+        );
+        assert!(c.metrics.is_some());
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().any(|x| x.0.contains("otel.connect.metrics.jvm.enabeld")));
+        assert!(p.iter().any(|x| x.0.contains("otel.connect.foo")));
+    }
+
+    #[test]
+    fn a_bad_group_switch_turns_only_that_group_off() {
+        let (c, p) = resolve_with(
+            "otel.connect.metrics.jvm.enabled=maybe,otel.connect.metrics.sink.enabled=false",
+            &[],
+            &[],
+        );
+        let m = c.metrics.unwrap();
+        assert!(!m.groups.contains("jvm") && !m.groups.contains("sink") && m.groups.contains("source"));
+        assert_eq!(p.len(), 1);
+        assert!(p[0].0.contains("metric group jvm is off"));
+    }
+
+    #[test]
+    fn sdk_disabled_and_exporter_none() {
+        let (c, _) = resolve_with("", &[("otel.sdk.disabled", "TRUE")], &[]);
+        assert!(c.sdk_disabled);
+        let (c, _) = resolve_with("", &[], &[("OTEL_METRICS_EXPORTER", "none")]);
+        assert!(c.metrics.is_none() && c.traces_exporter.is_some());
+    }
+
+    #[test]
+    fn mtls_needs_both_files_and_existing_files() {
+        let (c, p) = resolve_with("otel.exporter.otlp.certificate=/nonexistent/ca.pem", &[], &[]);
+        assert!(c.metrics_exporter.is_none());
+        assert!(p[0].0.contains("PEM"));
+        let this_file = file!();
+        let (c, p) = resolve_with(&format!("otel.exporter.otlp.client.key={this_file}"), &[], &[]);
+        assert!(c.metrics_exporter.is_none(), "{p:?}");
+        assert!(p[0].0.contains("together"));
+    }
+
+    #[test]
+    fn include_patterns_are_validated() {
+        let (c, _) = resolve_with(
+            "otel.connect.mbeans.include=kafka.connect:type=sink-task-metrics,*;java.lang:*",
+            &[],
+            &[],
+        );
+        assert_eq!(c.metrics.unwrap().include.len(), 2);
+        let (c, p) = resolve_with("otel.connect.mbeans.include=no-colon-here", &[], &[]);
+        assert!(c.metrics.is_none());
+        assert!(p[0].0.contains("ObjectName"));
+    }
+
+    #[test]
+    fn summary_never_shows_header_values() {
+        let (c, _) = resolve_with("otel.exporter.otlp.headers=k=topsecret", &[], &[]);
+        let s = summary(&c);
+        assert!(!s.contains("topsecret") && s.contains("1 headers"), "{s}");
+    }
+}
