@@ -1,0 +1,412 @@
+//! The agent's life: start from resolved configuration, the collection loop on our own thread, shutdown with
+//! a bounded total time.
+//!
+//! Why the loop waits before building the metrics pipeline: premain runs before Connect has registered
+//! anything, and the resource (worker id, cluster, Kafka version) is only complete once Connect's MBeans
+//! exist. The loop reads every second until they appear (or a grace period passes), then every interval.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use once_cell::sync::Lazy;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
+
+use crate::config::{self, AgentConfig, MetricsConfig, Sources};
+use crate::mapping::{self, Observations};
+use crate::metrics::{Latest, MetricsPipeline, Sizing};
+use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
+use crate::worker::{host_name, WorkerIdentity};
+
+/// Reads MBeans. Implemented by the JNI boundary; created and used on the collector thread only.
+pub trait MBeanSource {
+    fn read(&mut self, plan: &ReadPlan) -> Snapshot;
+}
+
+/// Creates the source on the collector thread (where it attaches to the JVM).
+pub type SourceFactory = Box<dyn FnOnce() -> Result<Box<dyn MBeanSource>, String> + Send>;
+
+const STARTUP_POLL: Duration = Duration::from_secs(1);
+const STARTUP_GRACE: Duration = Duration::from_secs(30);
+/// Total time the JVM's exit may wait for us (stop the reader, final export).
+pub const SHUTDOWN_BUDGET: Duration = Duration::from_millis(4500);
+
+#[derive(Default)]
+struct StopSignal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl StopSignal {
+    fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.wake.notify_all();
+    }
+
+    /// Sleeps up to `d`; returns true when asked to stop.
+    fn wait(&self, d: Duration) -> bool {
+        let guard = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = self
+            .wake
+            .wait_timeout_while(guard, d, |s| !*s)
+            .unwrap_or_else(|e| e.into_inner());
+        *guard
+    }
+}
+
+struct Running {
+    stop: Arc<StopSignal>,
+    /// Receives the pipeline when the collector thread ends.
+    finished: mpsc::Receiver<Option<MetricsPipeline>>,
+}
+
+static RUNNING: Lazy<Mutex<Option<Running>>> = Lazy::new(|| Mutex::new(None));
+
+/// What start-up decided, for the caller's one line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Started {
+    Running,
+    Disabled(String),
+}
+
+/// Resolves configuration, logs every problem once, and starts collection in the background.
+pub fn start(
+    agent_args: &str,
+    system_properties: BTreeMap<String, String>,
+    java_command: Option<String>,
+    source: SourceFactory,
+) -> Started {
+    let sources = Sources::new(agent_args, system_properties, config::otel_environment());
+    let (config, problems) = config::resolve(&sources);
+    for p in &problems {
+        crate::log_error!("configuration: {}", p.0);
+    }
+    if config.sdk_disabled {
+        return Started::Disabled("otel.sdk.disabled=true".into());
+    }
+    let Some(metrics) = config.metrics.clone() else {
+        return Started::Disabled("metrics are off (see the lines above, or otel.metrics.exporter=none)".into());
+    };
+    let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    if running.is_some() {
+        return Started::Disabled("already started (the agent was attached twice)".into());
+    }
+    let summary = config::summary(&config);
+    let stop = Arc::new(StopSignal::default());
+    let (done_tx, done_rx) = mpsc::channel();
+    let thread_stop = stop.clone();
+    let spawned = std::thread::Builder::new()
+        .name("connect-otel-collector".into())
+        .spawn(move || {
+            let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                collect_loop(&config, &metrics, java_command, source, &thread_stop)
+            }))
+            .unwrap_or_else(|_| {
+                crate::log::disabled("metrics", "the collector stopped after an internal error");
+                None
+            });
+            let _ = done_tx.send(pipeline);
+        });
+    if let Err(e) = spawned {
+        return Started::Disabled(format!("cannot start the collector thread: {e}"));
+    }
+    crate::log_info!("started {}; {summary}", env!("CARGO_PKG_VERSION"));
+    *running = Some(Running {
+        stop,
+        finished: done_rx,
+    });
+    Started::Running
+}
+
+/// Stops collection and flushes, within [`SHUTDOWN_BUDGET`] in total whatever the collector does.
+pub fn shutdown() {
+    let Some(running) = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return;
+    };
+    let deadline = Instant::now() + SHUTDOWN_BUDGET;
+    running.stop.stop();
+    // The collector finishes its current read and detaches from the JVM before handing back the pipeline.
+    let pipeline = match running.finished.recv_timeout(Duration::from_secs(2)) {
+        Ok(p) => p,
+        Err(_) => {
+            crate::log_warn!("the collector did not stop within 2 s; exiting without a final export");
+            return;
+        }
+    };
+    let Some(pipeline) = pipeline else {
+        crate::otlp::shutdown_runtime(Duration::from_millis(200));
+        return;
+    };
+    let (tx, rx) = mpsc::channel();
+    let flusher = std::thread::Builder::new()
+        .name("connect-otel-shutdown".into())
+        .spawn(move || {
+            pipeline.shutdown();
+            let _ = tx.send(());
+        });
+    if flusher.is_err() {
+        return;
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    match rx.recv_timeout(left) {
+        Ok(()) => crate::otlp::shutdown_runtime(Duration::from_millis(200)),
+        // The flusher is not a JVM thread: leaving it behind does not hold up the JVM's exit.
+        Err(_) => crate::log_warn!(
+            "final export did not finish within {} ms; exiting without it",
+            SHUTDOWN_BUDGET.as_millis()
+        ),
+    }
+}
+
+fn resource(config: &AgentConfig, identity: &WorkerIdentity) -> Resource {
+    let mut attrs: Vec<(String, String)> = vec![
+        ("service.name".into(), "kafka-connect".into()),
+        ("host.name".into(), host_name()),
+        ("process.pid".into(), std::process::id().to_string()),
+        ("telemetry.distro.name".into(), "connect-otel".into()),
+        ("telemetry.distro.version".into(), env!("CARGO_PKG_VERSION").into()),
+    ];
+    if let Some(id) = &identity.worker_id {
+        attrs.push(("service.instance.id".into(), id.clone()));
+    }
+    if let Some(c) = &identity.cluster {
+        attrs.push(("kafka.connect.cluster".into(), c.clone()));
+    }
+    if let Some(v) = &identity.kafka_version {
+        attrs.push(("kafka.version".into(), v.clone()));
+    }
+    // OTEL_RESOURCE_ATTRIBUTES overrides what we found; otel.service.name overrides both.
+    attrs.extend(config.resource_attributes.iter().cloned());
+    if let Some(s) = &config.service_name {
+        attrs.push(("service.name".into(), s.clone()));
+    }
+    let mut dedup: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in attrs {
+        dedup.insert(k, v);
+    }
+    Resource::builder_empty()
+        .with_attributes(dedup.into_iter().map(|(k, v)| {
+            if k == "process.pid" {
+                KeyValue::new(k, v.parse::<i64>().unwrap_or(0))
+            } else {
+                KeyValue::new(k, v)
+            }
+        }))
+        .build()
+}
+
+/// Running totals behind the agent's own counters.
+#[derive(Default)]
+struct AgentCounters {
+    read_errors: BTreeMap<&'static str, u64>,
+    non_finite: u64,
+    unattributed: u64,
+}
+
+fn add_agent_metrics(
+    obs: &mut Observations,
+    stats: &ReadStats,
+    totals: &mut AgentCounters,
+    export_failures: u64,
+    sizing: Sizing,
+) {
+    for (k, v) in &stats.errors {
+        *totals.read_errors.entry(k).or_insert(0) += v;
+    }
+    totals.non_finite += obs.skipped_non_finite;
+    totals.unattributed += obs.unattributed;
+    let series = obs.series_count();
+    let mut put = |name: &'static str, attrs: Vec<KeyValue>, value: f64| {
+        obs.metrics.entry(name).or_default().push(mapping::Series {
+            attributes: attrs,
+            value,
+        });
+    };
+    put("connect_otel.collection.duration", vec![], stats.duration.as_secs_f64());
+    put("connect_otel.mbeans", vec![], stats.mbeans as f64);
+    put("connect_otel.attributes", vec![], stats.attributes as f64);
+    put("connect_otel.series", vec![], series as f64);
+    put(
+        "connect_otel.cardinality.limit",
+        vec![],
+        sizing.cardinality_limit as f64,
+    );
+    put("connect_otel.export.parts", vec![], sizing.shards as f64);
+    put("connect_otel.export.failures", vec![], export_failures as f64);
+    for (kind, n) in &totals.read_errors {
+        put(
+            "connect_otel.read.errors",
+            vec![KeyValue::new("error.type", *kind)],
+            *n as f64,
+        );
+    }
+    put(
+        "connect_otel.values.skipped",
+        vec![KeyValue::new("reason", "non_finite")],
+        totals.non_finite as f64,
+    );
+    put(
+        "connect_otel.values.skipped",
+        vec![KeyValue::new("reason", "unattributed")],
+        totals.unattributed as f64,
+    );
+}
+
+fn connect_is_up(s: &Snapshot) -> bool {
+    s.mbeans
+        .iter()
+        .any(|m| m.name.domain == "kafka.connect" && m.name.get("type") == Some("app-info"))
+        || s.mbeans
+            .iter()
+            .any(|m| m.name.domain == "kafka.connect" && m.name.get("type") == Some("connect-worker-metrics"))
+}
+
+fn collect_loop(
+    config: &AgentConfig,
+    metrics: &MetricsConfig,
+    java_command: Option<String>,
+    source: SourceFactory,
+    stop: &StopSignal,
+) -> Option<MetricsPipeline> {
+    let exporter = config.metrics_exporter.as_ref()?;
+    let mut source = match source() {
+        Ok(s) => s,
+        Err(e) => {
+            crate::log::disabled("metrics", &e);
+            return None;
+        }
+    };
+    let plan = ReadPlan::new(metrics);
+    let mut identity = WorkerIdentity::from_config(config.worker_config.as_deref(), java_command.as_deref());
+    let latest: Latest = Arc::new(RwLock::new(Arc::new(Vec::new())));
+    let export_failures = Arc::new(AtomicU64::new(0));
+    let mut totals = AgentCounters::default();
+    let mut pipeline: Option<MetricsPipeline> = None;
+    let started = Instant::now();
+    loop {
+        let begun = Instant::now();
+        let mut snapshot = source.read(&plan);
+        let mut obs = mapping::map(&snapshot);
+        snapshot.stats.duration = begun.elapsed();
+
+        if pipeline.is_none() {
+            identity.complete_from(&snapshot);
+            if !connect_is_up(&snapshot) && started.elapsed() < STARTUP_GRACE {
+                if stop.wait(STARTUP_POLL) {
+                    return None;
+                }
+                continue;
+            }
+        }
+        let total = obs.series_count();
+        let current = pipeline.as_ref().map(|p| p.sizing);
+        let largest = |shards: usize| obs.largest_metric_per_shard(shards);
+        if current.map(|c| !c.fits(total, largest(c.shards))).unwrap_or(true) {
+            let shards = Sizing::for_worker(total, 0).shards;
+            let sizing = Sizing::for_worker(total, largest(shards));
+            if let Some(old) = pipeline.take() {
+                crate::log_info!(
+                    "{total} series: exporting in {} part(s) of up to {} series per metric",
+                    sizing.shards,
+                    sizing.cardinality_limit
+                );
+                old.shutdown();
+            }
+            match MetricsPipeline::build(
+                exporter,
+                metrics.interval,
+                resource(config, &identity),
+                sizing,
+                &latest,
+                export_failures.clone(),
+            ) {
+                Ok(p) => pipeline = Some(p),
+                Err(e) => {
+                    crate::log::disabled("metrics", &e);
+                    return None;
+                }
+            }
+        }
+        let sizing = pipeline.as_ref().map(|p| p.sizing).unwrap_or(Sizing::for_worker(0, 0));
+        add_agent_metrics(
+            &mut obs,
+            &snapshot.stats,
+            &mut totals,
+            export_failures.load(Ordering::Relaxed),
+            sizing,
+        );
+        *latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(obs.split(sizing.shards));
+
+        if stop.wait(metrics.interval.saturating_sub(begun.elapsed())) {
+            drop(source);
+            return pipeline;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_signal_wakes_a_waiter_early() {
+        let s = Arc::new(StopSignal::default());
+        let s2 = s.clone();
+        let t = std::thread::spawn(move || s2.wait(Duration::from_secs(30)));
+        std::thread::sleep(Duration::from_millis(50));
+        s.stop();
+        assert!(t.join().unwrap());
+    }
+
+    #[test]
+    fn resource_has_worker_identity_and_user_overrides() {
+        let (config, _) = config::resolve(&config::sources_from(
+            "",
+            &[],
+            &[(
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment=prod,host.name=override",
+            )],
+        ));
+        let id = WorkerIdentity {
+            worker_id: Some("w1:8083".into()),
+            cluster: Some("connect-cluster".into()),
+            kafka_version: Some("4.1.0".into()),
+            config_file: None,
+        };
+        let r = resource(&config, &id);
+        let get = |k: &str| r.get(&opentelemetry::Key::from(k.to_string())).map(|v| v.to_string());
+        assert_eq!(get("service.name").as_deref(), Some("kafka-connect"));
+        assert_eq!(get("service.instance.id").as_deref(), Some("w1:8083"));
+        assert_eq!(get("kafka.connect.cluster").as_deref(), Some("connect-cluster"));
+        assert_eq!(get("kafka.version").as_deref(), Some("4.1.0"));
+        assert_eq!(get("host.name").as_deref(), Some("override"));
+        assert_eq!(get("deployment.environment").as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn sizing_follows_the_worker() {
+        let small = Sizing::for_worker(500, 10);
+        assert_eq!(
+            small,
+            Sizing {
+                shards: 1,
+                cardinality_limit: 2000
+            }
+        );
+        assert!(small.fits(15_000, 1500));
+        assert!(!small.fits(15_001, 10), "too many series for one export");
+        assert!(!small.fits(500, 2001), "one metric over the limit");
+        let big = Sizing::for_worker(45_000, 1600);
+        assert_eq!(
+            big,
+            Sizing {
+                shards: 5,
+                cardinality_limit: 3200
+            }
+        );
+    }
+}

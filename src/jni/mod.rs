@@ -1,0 +1,182 @@
+//! The JNI boundary: every `unsafe` line, every `Java_*` export and `JNI_OnLoad` live here.
+//!
+//! Rules of this module: each native entry runs inside `with_env`, which catches panics, and resolves its
+//! outcome without ever throwing into Java (the agent must not disturb the worker); the JVM is only touched
+//! from the caller's thread during the call, or from our collector thread, which is attached as a daemon.
+//! Everything outside this module is plain Rust that does not know it runs in a JVM.
+
+mod daemon;
+mod mbeans;
+
+use std::collections::BTreeMap;
+use std::ffi::c_void;
+
+use jni::objects::{JClass, JObjectArray, JString};
+use jni::sys::{jint, JNI_VERSION_1_8};
+use jni::{Env, EnvUnowned, JavaVM, Outcome};
+
+use crate::agent::{self, MBeanSource, Started};
+use crate::snapshot::{ReadPlan, Snapshot};
+
+/// Called by `System.load`. Records the VM and prepares process-wide hooks; touches nothing in Java.
+#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_void) -> jint {
+    let _ = std::panic::catch_unwind(|| {
+        // SAFETY: the JVM passes its own valid JavaVM pointer to JNI_OnLoad.
+        let _vm = unsafe { JavaVM::from_raw(vm) };
+        crate::log::install_panic_hook();
+        crate::sdk_log::install();
+        crate::otlp::install_tls_provider();
+    });
+    JNI_VERSION_1_8
+}
+
+/// Turns the outcome of a native entry into its return value: errors and panics become one log line.
+fn settle<T: Default>(entry: &str, outcome: Outcome<T, jni::errors::Error>) -> T {
+    match outcome {
+        Outcome::Ok(v) => v,
+        Outcome::Err(e) => {
+            crate::log_error!("{entry}: {e}");
+            T::default()
+        }
+        // The panic hook has already logged the message.
+        Outcome::Panic(_) => T::default(),
+    }
+}
+
+fn optional_string(env: &mut Env<'_>, s: &JString<'_>) -> jni::errors::Result<Option<String>> {
+    if s.is_null() {
+        Ok(None)
+    } else {
+        s.try_to_string(env).map(Some)
+    }
+}
+
+/// The collector thread's view of the JVM: attached as a daemon for its whole life.
+struct JniSource {
+    vm: JavaVM,
+    reader: Option<mbeans::MBeanReader>,
+}
+
+impl MBeanSource for JniSource {
+    fn read(&mut self, plan: &ReadPlan) -> Snapshot {
+        let Some(reader) = self.reader.as_mut() else {
+            return Snapshot::default();
+        };
+        // Already attached: this only pushes a local frame around the cycle.
+        self.vm
+            .attach_current_thread(|env| -> jni::errors::Result<Snapshot> { Ok(reader.read(env, plan)) })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for JniSource {
+    fn drop(&mut self) {
+        // Global references must be released while this thread is still attached.
+        let reader = self.reader.take();
+        let _ = self.vm.attach_current_thread(|_env| -> jni::errors::Result<()> {
+            drop(reader);
+            Ok(())
+        });
+        daemon::detach(&self.vm);
+    }
+}
+
+fn jni_source() -> Result<Box<dyn MBeanSource>, String> {
+    let vm = JavaVM::singleton().map_err(|e| format!("no JavaVM: {e}"))?;
+    daemon::attach_as_daemon(&vm, c"connect-otel-collector")?;
+    let reader = vm.attach_current_thread(mbeans::MBeanReader::new);
+    match reader {
+        Ok(reader) => Ok(Box::new(JniSource {
+            vm,
+            reader: Some(reader),
+        })),
+        Err(e) => {
+            daemon::detach(&vm);
+            Err(format!("cannot reach the platform MBeanServer: {e}"))
+        }
+    }
+}
+
+/// `NativeAgent.start(String agentArgs, String[] keyValues, String javaCommand)`: 0 when running, 1 when
+/// disabled (the reason is already logged).
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    agent_args: JString<'l>,
+    properties: JObjectArray<'l, JString<'l>>,
+    java_command: JString<'l>,
+) -> jint {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<jint> {
+            let args = optional_string(env, &agent_args)?.unwrap_or_default();
+            let command = optional_string(env, &java_command)?;
+            let mut props = BTreeMap::new();
+            if !properties.is_null() {
+                let n = properties.len(env)?;
+                let mut i = 0;
+                while i + 1 < n {
+                    let k = properties.get_element(env, i)?;
+                    let v = properties.get_element(env, i + 1)?;
+                    if let (Some(k), Some(v)) = (optional_string(env, &k)?, optional_string(env, &v)?) {
+                        props.insert(k, v);
+                    }
+                    i += 2;
+                }
+            }
+            Ok(match agent::start(&args, props, command, Box::new(jni_source)) {
+                Started::Running => 0,
+                Started::Disabled(reason) => {
+                    crate::log::disabled("agent", &reason);
+                    1
+                }
+            })
+        })
+        .into_outcome();
+    settle("start", outcome)
+}
+
+/// `NativeAgent.shutdown()`: from the JVM's shutdown hook; returns within the shutdown budget.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_shutdown<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) {
+    let outcome = unowned
+        .with_env(|_env| -> jni::errors::Result<()> {
+            agent::shutdown();
+            Ok(())
+        })
+        .into_outcome();
+    settle("shutdown", outcome)
+}
+
+/// `NativeAgent.version()`.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> jint {
+    let outcome = unowned
+        .with_env(|_env| -> jni::errors::Result<jint> { Ok(crate::ffi::connect_otel_abi_version() as jint) })
+        .into_outcome();
+    settle("version", outcome)
+}
+
+/// Test builds only: a native entry that panics, to prove the panic never reaches the JVM.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_panicForTest<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    message: JString<'l>,
+) -> jint {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<jint> {
+            let m = optional_string(env, &message)?.unwrap_or_default();
+            panic!("deliberate test panic: {m}");
+        })
+        .into_outcome();
+    settle("panicForTest", outcome) + 7
+}

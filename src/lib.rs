@@ -1,0 +1,22 @@
+//! connect-otel: an in-process OpenTelemetry agent for Kafka Connect.
+//!
+//! Data path: [`jni`] reads MBeans on our daemon thread into a [`snapshot::Snapshot`] → [`mapping`] applies
+//! the [`rules`] table → [`metrics`] publishes the observations through observable instruments → [`otlp`]
+//! exports. [`agent`] runs the loop and the lifecycle; [`config`] decides every setting once.
+
+#[macro_use]
+pub mod log;
+
+pub mod agent;
+pub mod config;
+pub mod ffi;
+pub mod mapping;
+pub mod metrics;
+pub mod objectname;
+pub mod otlp;
+pub mod rules;
+pub mod sdk_log;
+pub mod snapshot;
+pub mod worker;
+
+mod jni;
