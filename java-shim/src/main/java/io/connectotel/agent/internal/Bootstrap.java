@@ -1,0 +1,71 @@
+package io.connectotel.agent.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads the native library and hands it the raw configuration sources. Every failure ends in one line
+ * {@code connect-otel: disabled: <reason>} and the worker runs on untouched.
+ */
+public final class Bootstrap {
+    /** Must equal the library's {@code CONNECT_OTEL_ABI_VERSION}. */
+    static final int ABI_VERSION = 1;
+    static final String LIBRARY_PATH_KEY = "otel.connect.library.path";
+
+    private Bootstrap() {}
+
+    public static void run(String agentArgs) {
+        try {
+            String explicit = setting(agentArgs, LIBRARY_PATH_KEY);
+            NativeLoader.load(explicit);
+            int abi = NativeAgent.version();
+            if (abi != ABI_VERSION) {
+                disabled("native library ABI " + abi + " does not match the agent jar's " + ABI_VERSION);
+                return;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(NativeAgent::shutdown, "connect-otel-shutdown"));
+            NativeAgent.start(agentArgs, otelSystemProperties(), System.getProperty("sun.java.command"));
+        } catch (NativeLoader.LoadFailure e) {
+            disabled(e.getMessage());
+        } catch (Throwable t) {
+            disabled("unexpected " + t);
+        }
+    }
+
+    static void disabled(String reason) {
+        System.err.println("connect-otel: disabled: " + reason);
+    }
+
+    /** {@code otel.*} system properties as key, value, key, value, … */
+    static String[] otelSystemProperties() {
+        List<String> kv = new ArrayList<>();
+        for (Map.Entry<Object, Object> e : System.getProperties().entrySet()) {
+            if (e.getKey() instanceof String && ((String) e.getKey()).startsWith("otel.") && e.getValue() instanceof String) {
+                kv.add((String) e.getKey());
+                kv.add((String) e.getValue());
+            }
+        }
+        return kv.toArray(new String[0]);
+    }
+
+    /**
+     * The one setting Java must know before the library exists: agent argument, then system property, then
+     * environment (the same precedence the native side applies to everything else).
+     */
+    static String setting(String agentArgs, String key) {
+        if (agentArgs != null) {
+            for (String pair : agentArgs.split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).trim().equals(key)) {
+                    return pair.substring(eq + 1).trim();
+                }
+            }
+        }
+        String property = System.getProperty(key);
+        if (property != null) {
+            return property;
+        }
+        return System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+    }
+}

@@ -1,0 +1,17 @@
+package io.connectotel.agent.internal;
+
+/** The native library's entry points. Every one returns normally: the library never throws into Java. */
+public final class NativeAgent {
+    private NativeAgent() {}
+
+    /** 0 when collection runs, 1 when the agent is disabled (the reason is already logged). */
+    static native int start(String agentArgs, String[] otelProperties, String javaCommand);
+
+    /** Stops collection and flushes; bounded in time. */
+    static native void shutdown();
+
+    static native int version();
+
+    /** Implemented only by test builds of the library (feature {@code test-hooks}): panics on purpose. */
+    static native int panicForTest(String message);
+}
