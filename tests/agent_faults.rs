@@ -1,0 +1,217 @@
+//! Bad input and faults: each time the JVM's own program runs to the end, exits 0 and promptly, and one
+//! clear line says what is wrong. (Exit-time limits here detect hangs; they are not performance targets.)
+
+mod support;
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use support::{JvmBuilder, Receiver};
+
+const HANG: Duration = Duration::from_secs(20);
+
+/// Runs the fixture program (registers a worker, then ends) and returns its stderr after a clean exit.
+fn run(jvm: JvmBuilder) -> String {
+    let mut jvm = jvm.spawn();
+    jvm.cmd("worker");
+    let (status, _, stderr) = jvm.exit(HANG);
+    assert!(status.success(), "the program did not exit 0: {status:?}\n{stderr}");
+    stderr
+}
+
+fn lines_with<'a>(stderr: &'a str, needle: &str) -> Vec<&'a str> {
+    stderr.lines().filter(|l| l.contains(needle)).collect()
+}
+
+#[test]
+fn bad_interval_names_key_value_and_expectation_and_switches_metrics_off() {
+    let err = run(JvmBuilder::new().args("otel.metric.export.interval=soon"));
+    let l = lines_with(&err, "otel.metric.export.interval");
+    assert_eq!(l.len(), 1, "{err}");
+    assert!(
+        l[0].starts_with("connect-otel: error: configuration:")
+            && l[0].contains("\"soon\"")
+            && l[0].contains("milliseconds"),
+        "{}",
+        l[0]
+    );
+    assert!(err.contains("connect-otel: disabled: agent: metrics are off"), "{err}");
+}
+
+#[test]
+fn bad_protocol_from_the_environment() {
+    let err = run(JvmBuilder::new().env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"));
+    assert!(
+        err.contains("\"http/json\" (environment) is not valid: expected grpc or http/protobuf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_endpoint_from_a_system_property() {
+    let err = run(JvmBuilder::new().jvm_arg("-Dotel.exporter.otlp.endpoint=collector:4317"));
+    assert!(
+        err.contains("otel.exporter.otlp.endpoint=\"collector:4317\" (system property)") && err.contains("http://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_connect_key_is_named() {
+    let err =
+        run(JvmBuilder::new()
+            .args("otel.connect.metrics.jvm.enabeld=false,otel.exporter.otlp.endpoint=http://127.0.0.1:1"));
+    assert_eq!(
+        lines_with(&err, "unknown key otel.connect.metrics.jvm.enabeld").len(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("connect-otel: info: started"),
+        "the rest of the agent keeps running:\n{err}"
+    );
+}
+
+#[test]
+fn sdk_disabled_loads_nothing_and_says_so() {
+    let err = run(JvmBuilder::new().jvm_arg("-Dotel.sdk.disabled=true"));
+    assert!(
+        err.contains("connect-otel: disabled: agent: otel.sdk.disabled=true"),
+        "{err}"
+    );
+    assert!(!err.contains("started"));
+}
+
+#[test]
+fn missing_native_library() {
+    let err = run(JvmBuilder::new().args("otel.connect.library.path=/nonexistent/libconnect_otel.so"));
+    assert_eq!(lines_with(&err, "connect-otel: disabled:").len(), 1, "{err}");
+    assert!(
+        err.contains("/nonexistent/libconnect_otel.so") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_library() {
+    let dir = support::temp_dir("notlib");
+    let fake = dir.join("libconnect_otel.so");
+    std::fs::write(&fake, b"not an ELF file").unwrap();
+    let err = run(JvmBuilder::new().args(&format!("otel.connect.library.path={}", fake.display())));
+    assert!(
+        err.contains("connect-otel: disabled: cannot load native library"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_platform() {
+    let err = run(JvmBuilder::new().jvm_arg("-Dos.arch=sparcv9"));
+    assert!(
+        err.contains("connect-otel: disabled: unsupported platform Linux/sparcv9"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
+    let tmp = support::temp_dir("extract");
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    let private = tmp.join(format!("connect-otel-{user}"));
+    let tmpdir = format!("-Djava.io.tmpdir={}", tmp.display());
+    let endpoint = "otel.exporter.otlp.endpoint=http://127.0.0.1:1";
+
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    assert!(err.contains("started"), "{err}");
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let files: Vec<_> = std::fs::read_dir(&private)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("libconnect_otel-") && name.ends_with(".so"), "{name}");
+    let first = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    assert!(err.contains("started"), "{err}");
+    let files_again: Vec<_> = std::fs::read_dir(&private)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files_again, files, "an identical library is reused, not written again");
+    assert_eq!(std::fs::metadata(&files[0]).unwrap().modified().unwrap(), first);
+
+    // A directory others can write to is never loaded from.
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    assert!(
+        err.contains("connect-otel: disabled:") && err.contains("is not private"),
+        "{err}"
+    );
+    assert!(!err.contains("started"));
+}
+
+#[test]
+fn a_collector_that_is_down_costs_a_log_line_not_the_worker() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!("otel.exporter.otlp.endpoint=http://127.0.0.1:{closed},otel.metric.export.interval=500,otel.exporter.otlp.timeout=1000"))
+        .spawn();
+    jvm.cmd("worker");
+    let err = jvm.wait_for_stderr("metric export to", Duration::from_secs(20));
+    assert!(err.contains("failed"), "{err}");
+    jvm.cmd("connector files source 1");
+    let (status, _, err) = jvm.exit(HANG);
+    assert!(status.success(), "{err}");
+}
+
+#[test]
+fn a_collector_that_never_answers_does_not_hold_up_exit() {
+    // Accepts connections and never answers: the worst case for a final flush.
+    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in hole.incoming().take(64) {
+            held.push(s);
+        }
+    });
+    for protocol in ["grpc", "http/protobuf"] {
+        let mut jvm = JvmBuilder::new()
+            .args(&format!(
+                "otel.exporter.otlp.endpoint=http://127.0.0.1:{port},otel.exporter.otlp.protocol={protocol},otel.metric.export.interval=500"
+            ))
+            .spawn();
+        jvm.cmd("worker");
+        jvm.cmd("sleep 1500");
+        let (status, took, err) = jvm.exit(HANG);
+        assert!(status.success(), "{protocol}: {err}");
+        // The agent's shutdown budget is 4.5 s; allow for JVM teardown on a busy machine.
+        assert!(took < Duration::from_secs(10), "{protocol}: exit took {took:?}\n{err}");
+        eprintln!("{protocol}: exit with a black-hole collector took {took:?}");
+    }
+    drop(keep);
+}
+
+#[test]
+fn a_panic_in_native_code_never_reaches_the_jvm() {
+    let receiver = Receiver::start();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!("otel.exporter.otlp.endpoint={}", receiver.grpc_endpoint()))
+        .spawn();
+    jvm.cmd("worker");
+    let reply = jvm.cmd("panic");
+    // The entry returned its default (0) + 7: the call came back normally, no exception, no crash.
+    assert_eq!(reply, "survived 7");
+    let err = jvm.wait_for_stderr("deliberate test panic", Duration::from_secs(5));
+    assert!(
+        err.contains("internal error (caught, the worker is unaffected): deliberate test panic: from the fixture"),
+        "{err}"
+    );
+    jvm.cmd("connector after-panic sink 1");
+    let (status, _, err) = jvm.exit(HANG);
+    assert!(status.success(), "{err}");
+}

@@ -1,0 +1,611 @@
+//! Test support: a real OTLP receiver (gRPC and HTTP/protobuf) and a real JVM running the built agent jar
+//! with the Connect-shaped fixture (tests/fixture/ConnectFixture.java).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as NumberValue;
+use prost::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The agent jar built with test hooks by `scripts/build.sh --test`.
+pub fn agent_jar() -> PathBuf {
+    let jar = root().join("build/test/connect-otel-agent.jar");
+    assert!(
+        jar.is_file(),
+        "{} is missing: run scripts/test.sh (or scripts/build.sh --test)",
+        jar.display()
+    );
+    jar
+}
+
+pub fn fixture_classpath() -> String {
+    let r = root();
+    assert!(
+        r.join("build/fixture/ConnectFixture.class").is_file(),
+        "fixture not compiled: run scripts/fetch-test-deps.sh"
+    );
+    format!(
+        "{}:{}/*",
+        r.join("build/fixture").display(),
+        r.join(".cache/fixture-lib").display()
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The receiver
+
+#[derive(Clone, Debug)]
+pub struct Received<T> {
+    pub request: T,
+    pub headers: BTreeMap<String, String>,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub metrics: Vec<Received<ExportMetricsServiceRequest>>,
+    pub traces: Vec<Received<ExportTraceServiceRequest>>,
+}
+
+pub struct Receiver {
+    pub grpc: SocketAddr,
+    pub http: SocketAddr,
+    pub store: Arc<Mutex<Store>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// What a default OpenTelemetry Collector accepts in one gRPC message (grpc's 4 MiB default).
+pub const MAX_MESSAGE: usize = 4 << 20;
+
+#[derive(Clone)]
+struct GrpcSink(Arc<Mutex<Store>>);
+
+fn metadata_map(m: &tonic::metadata::MetadataMap) -> BTreeMap<String, String> {
+    m.clone()
+        .into_headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+#[tonic::async_trait]
+impl MetricsService for GrpcSink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        let headers = metadata_map(request.metadata());
+        if std::env::var("CONNECT_OTEL_TEST_SIZES").is_ok() {
+            eprintln!("receiver: metrics request of {} bytes", request.get_ref().encoded_len());
+        }
+        self.0.lock().unwrap().metrics.push(Received {
+            request: request.into_inner(),
+            headers,
+            at: Instant::now(),
+        });
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for GrpcSink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = metadata_map(request.metadata());
+        self.0.lock().unwrap().traces.push(Received {
+            request: request.into_inner(),
+            headers,
+            at: Instant::now(),
+        });
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+async fn serve_http_connection(mut sock: tokio::net::TcpStream, store: Arc<Mutex<Store>>) {
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        // Read one request: headers, then Content-Length bytes.
+        let header_end = loop {
+            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+            let mut chunk = [0u8; 8192];
+            match sock.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+        let mut lines = head.lines();
+        let path = lines
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        let headers: BTreeMap<String, String> = lines
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            })
+            .collect();
+        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        while buf.len() < header_end + len {
+            let mut chunk = [0u8; 65536];
+            match sock.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let mut body = buf[header_end..header_end + len].to_vec();
+        buf.drain(..header_end + len);
+        if headers.get("content-encoding").map(|e| e == "gzip").unwrap_or(false) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+            body = out;
+        }
+        let status = match path.as_str() {
+            "/v1/metrics" => match ExportMetricsServiceRequest::decode(&body[..]) {
+                Ok(r) => {
+                    store.lock().unwrap().metrics.push(Received {
+                        request: r,
+                        headers,
+                        at: Instant::now(),
+                    });
+                    "200 OK"
+                }
+                Err(_) => "400 Bad Request",
+            },
+            "/v1/traces" => match ExportTraceServiceRequest::decode(&body[..]) {
+                Ok(r) => {
+                    store.lock().unwrap().traces.push(Received {
+                        request: r,
+                        headers,
+                        at: Instant::now(),
+                    });
+                    "200 OK"
+                }
+                Err(_) => "400 Bad Request",
+            },
+            _ => "404 Not Found",
+        };
+        let reply = format!("HTTP/1.1 {status}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n");
+        if sock.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = Arc::new(Mutex::new(Store::default()));
+        let (grpc, http) = runtime.block_on(async {
+            let grpc_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let http_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let (grpc, http) = (grpc_listener.local_addr().unwrap(), http_listener.local_addr().unwrap());
+            let sink = GrpcSink(store.clone());
+            tokio::spawn(async move {
+                let gzip = tonic::codec::CompressionEncoding::Gzip;
+                tonic::transport::Server::builder()
+                    .add_service(
+                        MetricsServiceServer::new(sink.clone())
+                            .accept_compressed(gzip)
+                            .max_decoding_message_size(MAX_MESSAGE),
+                    )
+                    .add_service(TraceServiceServer::new(sink).accept_compressed(gzip))
+                    .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(grpc_listener))
+                    .await
+                    .unwrap();
+            });
+            let http_store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Ok((sock, _)) = http_listener.accept().await {
+                        tokio::spawn(serve_http_connection(sock, http_store.clone()));
+                    }
+                }
+            });
+            (grpc, http)
+        });
+        Receiver {
+            grpc,
+            http,
+            store,
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn grpc_endpoint(&self) -> String {
+        format!("http://{}", self.grpc)
+    }
+
+    pub fn http_endpoint(&self) -> String {
+        format!("http://{}", self.http)
+    }
+
+    pub fn metric_requests(&self) -> usize {
+        self.store.lock().unwrap().metrics.len()
+    }
+
+    /// Points of the newest metric export.
+    pub fn latest_points(&self) -> Vec<Point> {
+        let store = self.store.lock().unwrap();
+        store.metrics.last().map(|r| points(&r.request)).unwrap_or_default()
+    }
+
+    /// Points of the newest collection when the agent splits it over several requests: every request that
+    /// arrived within `window` of the newest one (each series appears in exactly one of them).
+    pub fn latest_collection(&self, window: Duration) -> Vec<Point> {
+        let store = self.store.lock().unwrap();
+        let Some(newest) = store.metrics.last().map(|r| r.at) else {
+            return Vec::new();
+        };
+        store
+            .metrics
+            .iter()
+            .filter(|r| newest.duration_since(r.at) <= window)
+            .flat_map(|r| points(&r.request))
+            .collect()
+    }
+
+    /// Like [`Receiver::wait_for`], over [`Receiver::latest_collection`] with a 1 s window.
+    pub fn wait_for_collection(&self, timeout: Duration, what: &str, ok: impl Fn(&[Point]) -> bool) -> Vec<Point> {
+        let start = Instant::now();
+        loop {
+            let p = self.latest_collection(Duration::from_secs(1));
+            if ok(&p) {
+                return p;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for: {what} ({} exports received)",
+                self.metric_requests()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits until the newest export satisfies `ok`; panics with `what` after `timeout`.
+    pub fn wait_for(&self, timeout: Duration, what: &str, ok: impl Fn(&[Point]) -> bool) -> Vec<Point> {
+        let start = Instant::now();
+        let mut seen = 0;
+        loop {
+            let n = self.metric_requests();
+            if n != seen {
+                seen = n;
+                let p = self.latest_points();
+                if ok(&p) {
+                    return p;
+                }
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for: {what} ({seen} exports received)"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Flattened points
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PointKind {
+    Gauge,
+    Sum { monotonic: bool },
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub name: String,
+    pub unit: String,
+    pub kind: PointKind,
+    pub attributes: BTreeMap<String, String>,
+    pub value: f64,
+    pub resource: BTreeMap<String, String>,
+    pub scope: String,
+}
+
+pub fn any_to_string(v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>) -> String {
+    match v.as_ref().and_then(|v| v.value.as_ref()) {
+        Some(AnyValue::StringValue(s)) => s.clone(),
+        Some(AnyValue::IntValue(i)) => i.to_string(),
+        Some(AnyValue::DoubleValue(d)) => d.to_string(),
+        Some(AnyValue::BoolValue(b)) => b.to_string(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    }
+}
+
+pub fn kv_map(kvs: &[KeyValue]) -> BTreeMap<String, String> {
+    kvs.iter()
+        .map(|kv| (kv.key.clone(), any_to_string(&kv.value)))
+        .collect()
+}
+
+pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
+    let mut out = Vec::new();
+    for rm in &req.resource_metrics {
+        let resource = rm.resource.as_ref().map(|r| kv_map(&r.attributes)).unwrap_or_default();
+        for sm in &rm.scope_metrics {
+            let scope = sm.scope.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+            for m in &sm.metrics {
+                let (kind, dps) = match &m.data {
+                    Some(Data::Gauge(g)) => (PointKind::Gauge, &g.data_points),
+                    Some(Data::Sum(s)) => (
+                        PointKind::Sum {
+                            monotonic: s.is_monotonic,
+                        },
+                        &s.data_points,
+                    ),
+                    _ => {
+                        out.push(Point {
+                            name: m.name.clone(),
+                            unit: m.unit.clone(),
+                            kind: PointKind::Other,
+                            attributes: BTreeMap::new(),
+                            value: f64::NAN,
+                            resource: resource.clone(),
+                            scope: scope.clone(),
+                        });
+                        continue;
+                    }
+                };
+                for dp in dps {
+                    let value = match dp.value {
+                        Some(NumberValue::AsDouble(d)) => d,
+                        Some(NumberValue::AsInt(i)) => i as f64,
+                        None => f64::NAN,
+                    };
+                    out.push(Point {
+                        name: m.name.clone(),
+                        unit: m.unit.clone(),
+                        kind: kind.clone(),
+                        attributes: kv_map(&dp.attributes),
+                        value,
+                        resource: resource.clone(),
+                        scope: scope.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Points of `name` whose attributes include every pair in `attrs`.
+pub fn select<'a>(points: &'a [Point], name: &str, attrs: &[(&str, &str)]) -> Vec<&'a Point> {
+    points
+        .iter()
+        .filter(|p| {
+            p.name == name
+                && attrs
+                    .iter()
+                    .all(|(k, v)| p.attributes.get(*k).map(|x| x == v).unwrap_or(false))
+        })
+        .collect()
+}
+
+/// The single point of `name` with `attrs`.
+pub fn one<'a>(points: &'a [Point], name: &str, attrs: &[(&str, &str)]) -> &'a Point {
+    let found = select(points, name, attrs);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one point {name} {attrs:?}, found {}: {found:?}",
+        found.len()
+    );
+    found[0]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The JVM
+
+pub struct Jvm {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: Arc<Mutex<String>>,
+}
+
+pub struct JvmBuilder {
+    jar: Option<PathBuf>,
+    agent_args: String,
+    env: Vec<(String, String)>,
+    jvm_args: Vec<String>,
+    java: String,
+}
+
+impl JvmBuilder {
+    pub fn new() -> JvmBuilder {
+        JvmBuilder {
+            jar: Some(agent_jar()),
+            agent_args: String::new(),
+            env: Vec::new(),
+            jvm_args: Vec::new(),
+            java: std::env::var("CONNECT_OTEL_TEST_JAVA").unwrap_or_else(|_| "java".into()),
+        }
+    }
+    pub fn without_agent(mut self) -> Self {
+        self.jar = None;
+        self
+    }
+    pub fn jar(mut self, jar: &Path) -> Self {
+        self.jar = Some(jar.to_path_buf());
+        self
+    }
+    pub fn args(mut self, args: &str) -> Self {
+        self.agent_args = args.to_string();
+        self
+    }
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+    pub fn jvm_arg(mut self, a: &str) -> Self {
+        self.jvm_args.push(a.into());
+        self
+    }
+    pub fn spawn(self) -> Jvm {
+        let mut cmd = Command::new(&self.java);
+        // Keep the test hermetic: no OTEL_* from the environment running the tests.
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+            cmd.env_remove(k);
+        }
+        if let Some(jar) = &self.jar {
+            if self.agent_args.is_empty() {
+                cmd.arg(format!("-javaagent:{}", jar.display()));
+            } else {
+                cmd.arg(format!("-javaagent:{}={}", jar.display(), self.agent_args));
+            }
+        }
+        cmd.args(&self.jvm_args)
+            .arg("-cp")
+            .arg(fixture_classpath())
+            .arg("ConnectFixture");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start java");
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut err = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Jvm {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Jvm {
+    /// Sends one fixture command and returns its reply line.
+    pub fn cmd(&mut self, line: &str) -> String {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let mut reply = String::new();
+        self.stdout.read_line(&mut reply).unwrap();
+        let reply = reply.trim().to_string();
+        assert!(
+            !reply.starts_with("error"),
+            "fixture `{line}` failed: {reply}\nstderr:\n{}",
+            self.stderr()
+        );
+        reply
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr contains `needle`.
+    pub fn wait_for_stderr(&self, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.stderr();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(start.elapsed() < timeout, "stderr never contained {needle:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Asks the program to end (as a worker's main would) and waits for the JVM to exit, which must happen
+    /// within `limit` (a hang detector, not a performance threshold). Returns exit status and elapsed time.
+    pub fn exit(mut self, limit: Duration) -> (ExitStatus, Duration, String) {
+        let start = Instant::now();
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = writeln!(stdin, "exit");
+        }
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100)); // let the stderr reader drain
+                return (status, start.elapsed(), self.stderr());
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("the JVM did not exit within {limit:?}; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Jvm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A worker properties file, as Connect's CLI would be given (the agent reads group.id and listeners).
+pub fn worker_properties(dir: &Path, group: &str, port: u16) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join("connect-distributed.properties");
+    std::fs::write(
+        &p,
+        format!("bootstrap.servers=127.0.0.1:9092\ngroup.id={group}\nlisteners=http://127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    p
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("connect-otel-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
