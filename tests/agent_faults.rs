@@ -11,10 +11,13 @@ use support::{JvmBuilder, Receiver};
 
 const HANG: Duration = Duration::from_secs(20);
 
-/// Runs the fixture program (registers a worker, then ends) and returns its stderr after a clean exit.
-fn run(jvm: JvmBuilder) -> String {
+/// Runs the fixture program (registers a worker), waits until the agent has said `expect` (it starts in the
+/// background, so a program that ends at once could end before it), then ends the program and returns its
+/// stderr after a clean exit.
+fn run(jvm: JvmBuilder, expect: &str) -> String {
     let mut jvm = jvm.spawn();
     jvm.cmd("worker");
+    jvm.wait_for_stderr(expect, HANG);
     let (status, _, stderr) = jvm.exit(HANG);
     assert!(status.success(), "the program did not exit 0: {status:?}\n{stderr}");
     stderr
@@ -26,7 +29,7 @@ fn lines_with<'a>(stderr: &'a str, needle: &str) -> Vec<&'a str> {
 
 #[test]
 fn bad_interval_names_key_value_and_expectation_and_switches_metrics_off() {
-    let err = run(JvmBuilder::new().args("otel.metric.export.interval=soon"));
+    let err = run(JvmBuilder::new().args("otel.metric.export.interval=soon"), "disabled");
     let l = lines_with(&err, "otel.metric.export.interval");
     assert_eq!(l.len(), 1, "{err}");
     assert!(
@@ -41,7 +44,10 @@ fn bad_interval_names_key_value_and_expectation_and_switches_metrics_off() {
 
 #[test]
 fn bad_protocol_from_the_environment() {
-    let err = run(JvmBuilder::new().env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"));
+    let err = run(
+        JvmBuilder::new().env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        "disabled",
+    );
     assert!(
         err.contains("\"http/json\" (environment) is not valid: expected grpc or http/protobuf"),
         "{err}"
@@ -50,7 +56,10 @@ fn bad_protocol_from_the_environment() {
 
 #[test]
 fn bad_endpoint_from_a_system_property() {
-    let err = run(JvmBuilder::new().jvm_arg("-Dotel.exporter.otlp.endpoint=collector:4317"));
+    let err = run(
+        JvmBuilder::new().jvm_arg("-Dotel.exporter.otlp.endpoint=collector:4317"),
+        "disabled",
+    );
     assert!(
         err.contains("otel.exporter.otlp.endpoint=\"collector:4317\" (system property)") && err.contains("http://"),
         "{err}"
@@ -59,9 +68,8 @@ fn bad_endpoint_from_a_system_property() {
 
 #[test]
 fn unknown_connect_key_is_named() {
-    let err =
-        run(JvmBuilder::new()
-            .args("otel.connect.metrics.jvm.enabeld=false,otel.exporter.otlp.endpoint=http://127.0.0.1:1"));
+    let args = "otel.connect.metrics.jvm.enabeld=false,otel.exporter.otlp.endpoint=http://127.0.0.1:1";
+    let err = run(JvmBuilder::new().args(args), "started");
     assert_eq!(
         lines_with(&err, "unknown key otel.connect.metrics.jvm.enabeld").len(),
         1,
@@ -75,7 +83,7 @@ fn unknown_connect_key_is_named() {
 
 #[test]
 fn sdk_disabled_loads_nothing_and_says_so() {
-    let err = run(JvmBuilder::new().jvm_arg("-Dotel.sdk.disabled=true"));
+    let err = run(JvmBuilder::new().jvm_arg("-Dotel.sdk.disabled=true"), "disabled");
     assert!(
         err.contains("connect-otel: disabled: agent: otel.sdk.disabled=true"),
         "{err}"
@@ -85,7 +93,10 @@ fn sdk_disabled_loads_nothing_and_says_so() {
 
 #[test]
 fn missing_native_library() {
-    let err = run(JvmBuilder::new().args("otel.connect.library.path=/nonexistent/libconnect_otel.so"));
+    let err = run(
+        JvmBuilder::new().args("otel.connect.library.path=/nonexistent/libconnect_otel.so"),
+        "disabled",
+    );
     assert_eq!(lines_with(&err, "connect-otel: disabled:").len(), 1, "{err}");
     assert!(
         err.contains("/nonexistent/libconnect_otel.so") && err.contains("does not exist"),
@@ -98,7 +109,10 @@ fn a_file_that_is_not_a_library() {
     let dir = support::temp_dir("notlib");
     let fake = dir.join("libconnect_otel.so");
     std::fs::write(&fake, b"not an ELF file").unwrap();
-    let err = run(JvmBuilder::new().args(&format!("otel.connect.library.path={}", fake.display())));
+    let err = run(
+        JvmBuilder::new().args(&format!("otel.connect.library.path={}", fake.display())),
+        "disabled",
+    );
     assert!(
         err.contains("connect-otel: disabled: cannot load native library"),
         "{err}"
@@ -107,7 +121,7 @@ fn a_file_that_is_not_a_library() {
 
 #[test]
 fn unsupported_platform() {
-    let err = run(JvmBuilder::new().jvm_arg("-Dos.arch=sparcv9"));
+    let err = run(JvmBuilder::new().jvm_arg("-Dos.arch=sparcv9"), "disabled");
     assert!(
         err.contains("connect-otel: disabled: unsupported platform Linux/sparcv9"),
         "{err}"
@@ -122,7 +136,7 @@ fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
     let tmpdir = format!("-Djava.io.tmpdir={}", tmp.display());
     let endpoint = "otel.exporter.otlp.endpoint=http://127.0.0.1:1";
 
-    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir), "started");
     assert!(err.contains("started"), "{err}");
     let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
@@ -135,7 +149,7 @@ fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
     assert!(name.starts_with("libconnect_otel-") && name.ends_with(".so"), "{name}");
     let first = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
 
-    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir), "started");
     assert!(err.contains("started"), "{err}");
     let files_again: Vec<_> = std::fs::read_dir(&private)
         .unwrap()
@@ -146,7 +160,7 @@ fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
 
     // A directory others can write to is never loaded from.
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir));
+    let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir), "disabled");
     assert!(
         err.contains("connect-otel: disabled:") && err.contains("is not private"),
         "{err}"
@@ -203,6 +217,7 @@ fn a_panic_in_native_code_never_reaches_the_jvm() {
         .args(&format!("otel.exporter.otlp.endpoint={}", receiver.grpc_endpoint()))
         .spawn();
     jvm.cmd("worker");
+    jvm.wait_for_stderr("started", HANG); // the library loads in the background
     let reply = jvm.cmd("panic");
     // The entry returned its default (0) + 7: the call came back normally, no exception, no crash.
     assert_eq!(reply, "survived 7");
