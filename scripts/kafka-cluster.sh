@@ -3,7 +3,7 @@
 # connect-otel agent attached, as plain processes.
 #
 #   scripts/kafka-cluster.sh fetch
-#       Fetches the pinned Kafka (KAFKA_VERSION, default 4.4.0) from Maven Central into
+#       Fetches the pinned Kafka (KAFKA_VERSION, default 4.3.1) from Maven Central into
 #       .cache/kafka-<version>/libs. A second run is offline.
 #   scripts/kafka-cluster.sh run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent]
 #       Starts the broker and the workers on free ports, prints one line
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
+KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
 JAVA=${KAFKA_JAVA:-java}
 AGENT_JAR=${AGENT_JAR:-$root/build/connect-otel-agent.jar}
 cache=$root/.cache/kafka-$KAFKA_VERSION
@@ -26,13 +26,9 @@ libs=$cache/libs
 say() { echo "kafka-cluster: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# connect-file is not served for every Kafka release; use the nearest one that is (its API use is stable).
-connect_file_version() {
-  case $1 in
-    4.4.0) echo 4.3.1 ;;
-    *) echo "$1" ;;
-  esac
-}
+# connect-file must match the runtime (4.4 moved classes that 4.3's connect-file uses). The registry this
+# project can reach serves no connect-file 4.4.0, so 4.3.1 is the newest usable pin.
+connect_file_version() { echo "$1"; }
 
 fetch() {
   [ -f "$libs/.complete" ] && return 0

@@ -23,6 +23,8 @@ use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as NumberV
 use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub mod cluster;
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -259,6 +261,20 @@ impl Receiver {
     pub fn latest_points(&self) -> Vec<Point> {
         let store = self.store.lock().unwrap();
         store.metrics.last().map(|r| points(&r.request)).unwrap_or_default()
+    }
+
+    /// Per `service.instance.id` (one per worker), the points of that worker's newest export.
+    pub fn latest_by_instance(&self) -> BTreeMap<String, Vec<Point>> {
+        let store = self.store.lock().unwrap();
+        let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+        for r in store.metrics.iter().rev() {
+            let p = points(&r.request);
+            let Some(id) = p.first().and_then(|x| x.resource.get("service.instance.id")).cloned() else {
+                continue;
+            };
+            out.entry(id).or_insert(p);
+        }
+        out
     }
 
     /// Points of the newest collection when the agent splits it over several requests: every request that

@@ -1,0 +1,266 @@
+//! End to end on real Kafka: a KRaft broker and two distributed Connect workers (Apache Kafka from Maven
+//! Central) with the release agent jar, a FileStream pipeline, a connector made to fail, a worker stopped and
+//! a connector deleted — checked through what a real OTLP receiver gets from each worker.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use support::cluster::{eventually, listening_ports, put_connector, rest, Cluster};
+use support::{select, Point, Receiver};
+
+const C: &str = "kafka.connect.connector";
+const T: &str = "kafka.connect.task.id";
+const WAIT: Duration = Duration::from_secs(120);
+
+fn value_sum(points: &[Point], name: &str, attrs: &[(&str, &str)]) -> f64 {
+    select(points, name, attrs).iter().map(|p| p.value).sum()
+}
+
+/// Every worker's newest export, keyed by worker id; `None` until all `ids` have exported.
+fn all_workers(receiver: &Receiver, ids: &[String]) -> Option<BTreeMap<String, Vec<Point>>> {
+    let latest = receiver.latest_by_instance();
+    ids.iter().all(|id| latest.contains_key(id)).then_some(latest)
+}
+
+/// Sum of a metric over the newest export of each worker.
+fn cluster_sum(receiver: &Receiver, ids: &[String], name: &str, attrs: &[(&str, &str)]) -> f64 {
+    all_workers(receiver, ids)
+        .map(|w| ids.iter().map(|id| value_sum(&w[id], name, attrs)).sum())
+        .unwrap_or(0.0)
+}
+
+fn task_state(receiver: &Receiver, ids: &[String], connector: &str, state: &str) -> f64 {
+    cluster_sum(
+        receiver,
+        ids,
+        "kafka.connect.connector.task.status",
+        &[(C, connector), ("kafka.connect.task.state", state)],
+    )
+}
+
+#[test]
+fn two_workers_on_real_kafka_export_what_connect_does() {
+    let receiver = Receiver::start();
+    let cluster = Cluster::start(
+        2,
+        &format!(
+            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000",
+            receiver.grpc_endpoint()
+        ),
+    );
+    let ids: Vec<String> = (0..2).map(|i| cluster.worker_id(i)).collect();
+    let w0 = cluster.workers[0].clone();
+
+    // The agent opened no socket: each worker listens on its REST port only.
+    for (i, pid) in cluster.pids.iter().enumerate() {
+        let port: u16 = ids[i].rsplit(':').next().unwrap().parse().unwrap();
+        assert_eq!(
+            listening_ports(*pid).into_iter().collect::<Vec<_>>(),
+            vec![port],
+            "worker {i} listens on more than REST"
+        );
+    }
+
+    // A FileStream pipeline: 20 lines in → topic → 20 lines out.
+    let dir = cluster.dir.join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.txt");
+    let output = dir.join("out.txt");
+    let lines: Vec<String> = (1..=20).map(|i| format!("line {i}")).collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    put_connector(
+        &w0,
+        "lines-source",
+        &[
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
+            ("file", input.to_str().unwrap()),
+            ("topic", "e2e-lines"),
+            ("tasks.max", "1"),
+        ],
+    );
+    put_connector(
+        &w0,
+        "lines-sink",
+        &[
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            ),
+            ("file", output.to_str().unwrap()),
+            ("topics", "e2e-lines"),
+            ("tasks.max", "1"),
+        ],
+    );
+    eventually(&cluster, WAIT, "20 lines through the pipeline", || {
+        let n = std::fs::read_to_string(&output).map(|s| s.lines().count()).unwrap_or(0);
+        (n == 20).then_some(())
+    });
+
+    // Counters move and match what the test wrote.
+    eventually(
+        &cluster,
+        WAIT,
+        "source writes 20 and sink reads 20, summed over both workers",
+        || {
+            let written = cluster_sum(
+                &receiver,
+                &ids,
+                "kafka.connect.source.source_record_write_total",
+                &[(C, "lines-source")],
+            );
+            let read = cluster_sum(
+                &receiver,
+                &ids,
+                "kafka.connect.sink.sink_record_read_total",
+                &[(C, "lines-sink")],
+            );
+            (written == 20.0 && read == 20.0).then_some(())
+        },
+    );
+
+    // Every group arrives from each worker, with that worker's identity on the resource.
+    let latest = eventually(&cluster, WAIT, "both workers export every worker-level group", || {
+        let w = all_workers(&receiver, &ids)?;
+        let complete = ids.iter().all(|id| {
+            let p = &w[id];
+            [
+                "kafka.connect.worker.connector_count",
+                "kafka.connect.worker.rebalance_completed_total",
+                "kafka.connect.coordinator.assigned_tasks",
+                "kafka.connect.app.info",
+                "jvm.memory.used",
+                "connect_otel.mbeans",
+            ]
+            .iter()
+            .all(|n| p.iter().any(|x| &x.name == n))
+        });
+        complete.then_some(w)
+    });
+    for id in &ids {
+        let r = &latest[id][0].resource;
+        assert_eq!(r.get("service.instance.id"), Some(id));
+        assert_eq!(
+            r.get("kafka.connect.cluster").map(String::as_str),
+            Some("connect-otel-e2e")
+        );
+        assert_eq!(r.get("kafka.version"), Some(&cluster.version));
+        assert_eq!(r.get("service.name").map(String::as_str), Some("kafka-connect"));
+    }
+    // Per-connector and per-task groups, on whichever worker runs them.
+    for name in [
+        "kafka.connect.connector.status",
+        "kafka.connect.connector.health",
+        "kafka.connect.connector.task.status",
+        "kafka.connect.task.health",
+        "kafka.connect.worker.connector_running_task_count",
+        "kafka.connect.source.poll_batch_avg_time_ms",
+        "kafka.connect.sink.partition_count",
+        "kafka.connect.sink.offset_commit_success_percentage",
+        "kafka.connect.task_error.total_record_errors",
+        "kafka.connect.consumer.records_lag_max",
+        "kafka.connect.producer.record_send_total",
+    ] {
+        assert!(
+            ids.iter().any(|id| latest[id].iter().any(|p| p.name == name)),
+            "{name} arrived from no worker\n{}",
+            cluster.logs_tail()
+        );
+    }
+    assert_eq!(
+        cluster_sum(&receiver, &ids, "kafka.connect.task.health", &[(C, "lines-sink")]),
+        1.0
+    );
+    assert_eq!(task_state(&receiver, &ids, "lines-source", "running"), 1.0);
+
+    // A connector made to fail: its sink file is in a directory that does not exist.
+    let missing = dir.join("missing");
+    put_connector(
+        &w0,
+        "broken-sink",
+        &[
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            ),
+            ("file", missing.join("out.txt").to_str().unwrap()),
+            ("topics", "e2e-lines"),
+            ("tasks.max", "1"),
+        ],
+    );
+    eventually(&cluster, WAIT, "broken-sink task FAILED with health 0", || {
+        let failed = task_state(&receiver, &ids, "broken-sink", "failed") == 1.0;
+        let health = all_workers(&receiver, &ids)
+            .map(|w| {
+                ids.iter()
+                    .flat_map(|id| {
+                        select(&w[id], "kafka.connect.task.health", &[(C, "broken-sink")])
+                            .into_iter()
+                            .map(|p| p.value)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        (failed && health == vec![0.0]).then_some(())
+    });
+    // Fixed and restarted through the REST API: RUNNING again.
+    std::fs::create_dir_all(&missing).unwrap();
+    let (status, body) = rest(
+        "POST",
+        &format!("{w0}/connectors/broken-sink/restart?includeTasks=true&onlyFailed=true"),
+        None,
+    );
+    assert!(
+        status == 202 || status == 200 || status == 204,
+        "restart: {status} {body}"
+    );
+    eventually(&cluster, WAIT, "broken-sink task back to RUNNING", || {
+        (task_state(&receiver, &ids, "broken-sink", "running") == 1.0
+            && cluster_sum(&receiver, &ids, "kafka.connect.task.health", &[(C, "broken-sink")]) == 1.0)
+            .then_some(())
+    });
+
+    // One worker stopped: the survivor rebalances and takes over every task.
+    let survivor = ids[0].clone();
+    let rebalances_before = value_sum(
+        &receiver.latest_by_instance()[&survivor],
+        "kafka.connect.worker.rebalance_completed_total",
+        &[],
+    );
+    cluster.stop_worker(1);
+    let w = eventually(&cluster, WAIT, "all three connectors' tasks on the survivor", || {
+        let latest = receiver.latest_by_instance();
+        let p = latest.get(&survivor)?;
+        let on_survivor = ["lines-source", "lines-sink", "broken-sink"].iter().all(|c| {
+            select(p, "kafka.connect.task.health", &[(C, c), (T, "0")])
+                .iter()
+                .any(|x| x.value == 1.0)
+        });
+        on_survivor.then(|| p.clone())
+    });
+    let rebalances_after = value_sum(&w, "kafka.connect.worker.rebalance_completed_total", &[]);
+    assert!(
+        rebalances_after > rebalances_before,
+        "rebalances {rebalances_before} → {rebalances_after}"
+    );
+
+    // A deleted connector's series stop.
+    let (status, body) = rest("DELETE", &format!("{w0}/connectors/broken-sink"), None);
+    assert!(status == 204 || status == 200, "delete: {status} {body}");
+    eventually(&cluster, WAIT, "no broken-sink series on the survivor", || {
+        let latest = receiver.latest_by_instance();
+        let p = latest.get(&survivor)?;
+        let gone = !p
+            .iter()
+            .any(|x| x.attributes.get(C).map(|c| c == "broken-sink").unwrap_or(false));
+        (gone
+            && p.iter()
+                .any(|x| x.attributes.get(C).map(|c| c == "lines-sink").unwrap_or(false)))
+        .then_some(())
+    });
+}

@@ -1,0 +1,209 @@
+//! A real Kafka cluster for end-to-end tests: `scripts/kafka-cluster.sh run` (a KRaft broker and distributed
+//! Connect workers with the agent), a tiny REST client for Connect's API, and socket inspection.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::root;
+
+pub struct Cluster {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pub dir: PathBuf,
+    pub broker: String,
+    pub workers: Vec<String>,
+    pub pids: Vec<u32>,
+    pub version: String,
+}
+
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or("")
+}
+
+impl Cluster {
+    /// Starts a broker and `workers` workers with the release agent jar and `agent_args`.
+    pub fn start(workers: usize, agent_args: &str) -> Cluster {
+        let jar = root().join("build/connect-otel-agent.jar");
+        assert!(jar.is_file(), "{} is missing: run scripts/build.sh", jar.display());
+        let mut cmd = Command::new(root().join("scripts/kafka-cluster.sh"));
+        cmd.args(["run", "--workers", &workers.to_string(), "--agent-args", agent_args])
+            .env("AGENT_JAR", &jar)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+            cmd.env_remove(k);
+        }
+        let mut child = cmd.spawn().expect("start scripts/kafka-cluster.sh");
+        let stdin = child.stdin.take();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        // The script bounds every wait itself (fetch, broker, workers) and exits non-zero on failure.
+        out.read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("ready "),
+            "the cluster did not start: {line:?} (see the lines above)"
+        );
+        Cluster {
+            child,
+            stdin,
+            dir: PathBuf::from(field(&line, "dir")),
+            broker: field(&line, "broker").to_string(),
+            workers: field(&line, "workers").split(',').map(str::to_string).collect(),
+            pids: field(&line, "pids").split(',').map(|p| p.parse().unwrap()).collect(),
+            version: field(&line, "version").trim().to_string(),
+        }
+    }
+
+    /// `host:port` of worker `i`: Connect's worker id, and the agent's `service.instance.id`.
+    pub fn worker_id(&self, i: usize) -> String {
+        self.workers[i].trim_start_matches("http://").to_string()
+    }
+
+    /// Stops worker `i` as an operator would (SIGTERM, Connect's shutdown hook runs).
+    pub fn stop_worker(&self, i: usize) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.pids[i].to_string()).status();
+        let start = Instant::now();
+        while PathBuf::from(format!("/proc/{}", self.pids[i])).exists() && start.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    /// The last lines of every worker's log, for failure messages.
+    pub fn logs_tail(&self) -> String {
+        let mut s = String::new();
+        for i in 1..=self.workers.len() {
+            let log = self.log(&format!("worker-{i}"));
+            let lines: Vec<&str> = log.lines().collect();
+            s.push_str(&format!(
+                "---- worker-{i}.log (last 30 lines)\n{}\n",
+                lines[lines.len().saturating_sub(30)..].join("\n")
+            ));
+            let agent: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| l.starts_with("connect-otel:"))
+                .collect();
+            s.push_str(&format!("---- agent lines of worker-{i}\n{}\n", agent.join("\n")));
+        }
+        s
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // Closing its input makes the script stop every process it started.
+        drop(self.stdin.take());
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+/// One HTTP/1.1 request to a worker's REST API; returns status and body.
+pub fn rest(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut s = TcpStream::connect(authority).expect("connect to the worker");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nAccept: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    // Connect answers with chunked encoding for some calls: the JSON we look for survives as a substring.
+    (status, body)
+}
+
+/// Creates or updates a connector; panics unless Connect accepts it.
+pub fn put_connector(worker: &str, name: &str, config: &[(&str, &str)]) {
+    let json: Vec<String> = config
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    let (status, body) = rest(
+        "PUT",
+        &format!("{worker}/connectors/{name}/config"),
+        Some(&format!("{{{}}}", json.join(","))),
+    );
+    assert!(status == 200 || status == 201, "PUT {name}: {status} {body}");
+}
+
+/// TCP ports a process listens on (from its socket fds matched against /proc/net/tcp{,6}).
+pub fn listening_ports(pid: u32) -> BTreeSet<u16> {
+    let mut inodes = BTreeSet::new();
+    if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path()) {
+                let t = target.to_string_lossy().to_string();
+                if let Some(inode) = t.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
+                    inodes.insert(inode.to_string());
+                }
+            }
+        }
+    }
+    let mut ports = BTreeSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            // local_address rem_address st … inode (column 9); state 0A = LISTEN.
+            if cols.len() > 9 && cols[3] == "0A" && inodes.contains(cols[9]) {
+                if let Some(port) = cols[1].rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {
+                    ports.insert(port);
+                }
+            }
+        }
+    }
+    ports
+}
+
+/// Polls `check` every 500 ms until it returns `Some`, or panics with `what` and the cluster's logs.
+pub fn eventually<T>(cluster: &Cluster, timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for: {what}\n{}",
+            cluster.logs_tail()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
