@@ -321,6 +321,19 @@ fn state_changes_and_deleted_connectors_show_in_the_next_exports() {
     );
     assert_eq!(one(&p, "kafka.connect.connector.health", &[(C, "files")]).value, 0.0);
 
+    // An attribute whose getter throws is left out and counted; the MBean's other attributes still arrive.
+    jvm.cmd("set sink-task-metrics orders:sink 0 partition-count THROW");
+    let p = receiver.wait_for(WAIT, "attribute read errors counted", |p| {
+        select(p, "connect_otel.read.errors", &[("error.type", "attribute")])
+            .iter()
+            .any(|x| x.value >= 1.0)
+            && select(p, "kafka.connect.sink.partition_count", &[(C, "orders:sink")]).is_empty()
+    });
+    assert_eq!(
+        one(&p, "kafka.connect.sink.sink_record_read_total", &[(C, "orders:sink")]).value,
+        500.0
+    );
+
     // A deleted connector's series stop: every MBean of it is gone from the worker.
     jvm.cmd("remove files");
     let p = receiver.wait_for(WAIT, "no series of the deleted connector", |p| {
