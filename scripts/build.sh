@@ -9,11 +9,22 @@ root=$(pwd)
 need() { command -v "$1" >/dev/null 2>&1 || { echo "build: $1 is required but not installed" >&2; exit 1; }; }
 need cargo; need javac; need jar
 
+# The tracing API's ConnectHeaders compiles against Connect's Headers type (provided by the worker at run time).
+CONNECT_API_VERSION=4.1.1
+api_lib=.cache/build-lib
+if [ ! -f "$api_lib/connect-api-$CONNECT_API_VERSION.jar" ]; then
+  need mvn
+  mkdir -p "$api_lib"
+  mvn -B dependency:copy -Dartifact=org.apache.kafka:connect-api:$CONNECT_API_VERSION -DoutputDirectory="$api_lib" \
+    > "$api_lib/mvn.log" 2>&1 || { tail -20 "$api_lib/mvn.log" >&2; echo "build: cannot fetch connect-api from Maven Central" >&2; exit 1; }
+fi
+compile_classpath="$api_lib/connect-api-$CONNECT_API_VERSION.jar"
+
 # package <library> <out jar>
 package() {
   local lib=$1 out=$2 classes
   classes=$(mktemp -d)
-  javac --release 11 -Xlint:all -Werror -d "$classes" $(find java-shim/src/main/java -name '*.java')
+  javac --release 11 -Xlint:all -Werror -cp "$compile_classpath" -d "$classes" $(find java-shim/src/main/java -name '*.java')
   mkdir -p "$classes/native/linux-x86_64"
   cp "$lib" "$classes/native/linux-x86_64/libconnect_otel.so"
   local version
@@ -28,6 +39,8 @@ MF
   mkdir -p "$(dirname "$out")"
   rm -f "$out"
   (cd "$classes" && jar --create --file "$root/$out" --manifest MANIFEST.MF io native)
+  # The tracing API alone, for connectors to compile against (provided/compileOnly) or bundle.
+  (cd "$classes" && jar --create --file "$root/build/connect-otel-api.jar" io/connectotel/api)
   rm -rf "$classes"
   echo "build: $out ($(stat -c %s "$out") bytes)"
 }

@@ -64,6 +64,12 @@ struct Running {
 }
 
 static RUNNING: Lazy<Mutex<Option<Running>>> = Lazy::new(|| Mutex::new(None));
+static TRACE_SETTINGS: Lazy<Mutex<Option<[f64; 6]>>> = Lazy::new(|| Mutex::new(None));
+
+/// What the Java tracing API needs to know (sampler, limits), once traces are running.
+pub fn trace_settings() -> Option<[f64; 6]> {
+    *TRACE_SETTINGS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// What start-up decided, for the caller's one line.
 #[derive(Debug, PartialEq, Eq)]
@@ -87,31 +93,59 @@ pub fn start(
     if config.sdk_disabled {
         return Started::Disabled("otel.sdk.disabled=true".into());
     }
-    let Some(metrics) = config.metrics.clone() else {
-        return Started::Disabled("metrics are off (see the lines above, or otel.metrics.exporter=none)".into());
-    };
     let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
     if running.is_some() {
         return Started::Disabled("already started (the agent was attached twice)".into());
     }
     let summary = config::summary(&config);
+
+    let traces_on = match (&config.traces, &config.traces_exporter) {
+        (Some(traces), Some(exporter)) => {
+            let identity = WorkerIdentity::from_config(config.worker_config.as_deref(), java_command.as_deref());
+            match crate::spans::start(traces, exporter, &resource(&config, &identity)) {
+                Ok(()) => {
+                    *TRACE_SETTINGS.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(crate::spans::java_settings(traces));
+                    true
+                }
+                Err(e) => {
+                    crate::log::disabled("traces", &e);
+                    false
+                }
+            }
+        }
+        _ => false,
+    };
+
     let stop = Arc::new(StopSignal::default());
     let (done_tx, done_rx) = mpsc::channel();
-    let thread_stop = stop.clone();
-    let spawned = std::thread::Builder::new()
-        .name("connect-otel-collector".into())
-        .spawn(move || {
-            let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                collect_loop(&config, &metrics, java_command, source, &thread_stop)
-            }))
-            .unwrap_or_else(|_| {
-                crate::log::disabled("metrics", "the collector stopped after an internal error");
-                None
-            });
-            let _ = done_tx.send(pipeline);
-        });
-    if let Err(e) = spawned {
-        return Started::Disabled(format!("cannot start the collector thread: {e}"));
+    match config.metrics.clone() {
+        None if !traces_on => {
+            return Started::Disabled(
+                "metrics and traces are off (see the lines above, or otel.*.exporter=none)".into(),
+            )
+        }
+        None => {
+            let _ = done_tx.send(None);
+        }
+        Some(metrics) => {
+            let thread_stop = stop.clone();
+            let spawned = std::thread::Builder::new()
+                .name("connect-otel-collector".into())
+                .spawn(move || {
+                    let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        collect_loop(&config, &metrics, java_command, source, &thread_stop)
+                    }))
+                    .unwrap_or_else(|_| {
+                        crate::log::disabled("metrics", "the collector stopped after an internal error");
+                        None
+                    });
+                    let _ = done_tx.send(pipeline);
+                });
+            if let Err(e) = spawned {
+                crate::log::disabled("metrics", &format!("cannot start the collector thread: {e}"));
+            }
+        }
     }
     crate::log_info!("started {}; {summary}", env!("CARGO_PKG_VERSION"));
     *running = Some(Running {
@@ -128,6 +162,9 @@ pub fn shutdown() {
     };
     let deadline = Instant::now() + SHUTDOWN_BUDGET;
     running.stop.stop();
+    let spans = std::thread::Builder::new()
+        .name("connect-otel-shutdown-spans".into())
+        .spawn(move || crate::spans::shutdown(deadline));
     // The collector finishes its current read and detaches from the JVM before handing back the pipeline.
     let pipeline = match running.finished.recv_timeout(Duration::from_secs(2)) {
         Ok(p) => p,
@@ -136,7 +173,14 @@ pub fn shutdown() {
             return;
         }
     };
+    let spans_done = || {
+        if let Ok(h) = spans {
+            // Bounded by `deadline` inside.
+            let _ = h.join();
+        }
+    };
     let Some(pipeline) = pipeline else {
+        spans_done();
         crate::otlp::shutdown_runtime(Duration::from_millis(200));
         return;
     };
@@ -152,7 +196,10 @@ pub fn shutdown() {
     }
     let left = deadline.saturating_duration_since(Instant::now());
     match rx.recv_timeout(left) {
-        Ok(()) => crate::otlp::shutdown_runtime(Duration::from_millis(200)),
+        Ok(()) => {
+            spans_done();
+            crate::otlp::shutdown_runtime(Duration::from_millis(200))
+        }
         // The flusher is not a JVM thread: leaving it behind does not hold up the JVM's exit.
         Err(_) => crate::log_warn!(
             "final export did not finish within {} ms; exiting without it",

@@ -140,6 +140,30 @@ pub struct MetricsConfig {
     pub exclude: Vec<String>,
 }
 
+/// How new root spans are sampled (the OpenTelemetry `otel.traces.sampler` values).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampler {
+    AlwaysOn,
+    AlwaysOff,
+    Ratio(f64),
+    ParentAlwaysOn,
+    ParentAlwaysOff,
+    ParentRatio(f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracesConfig {
+    pub sampler: Sampler,
+    pub attribute_count_limit: u32,
+    pub event_count_limit: u32,
+    pub link_count_limit: u32,
+    /// `None`: no configured limit (the API still caps one value at 32 KiB to bound memory).
+    pub attribute_value_length_limit: Option<u32>,
+    pub schedule_delay: Duration,
+    pub max_queue_size: usize,
+    pub max_export_batch_size: usize,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AgentConfig {
     /// `otel.sdk.disabled=true`: nothing runs.
@@ -150,6 +174,8 @@ pub struct AgentConfig {
     pub metrics: Option<MetricsConfig>,
     pub metrics_exporter: Option<ExporterConfig>,
     pub traces_exporter: Option<ExporterConfig>,
+    /// `None` when tracing is off (no exporter, or a bad value).
+    pub traces: Option<TracesConfig>,
     /// Explicit worker properties file; otherwise found from the worker's command line.
     pub worker_config: Option<String>,
 }
@@ -393,6 +419,72 @@ impl<'a> Resolver<'a> {
     }
 }
 
+impl<'a> Resolver<'a> {
+    fn number(&mut self, keys: &[&str], default: u64, min: u64, consequence: &str) -> Result<u64, ()> {
+        let Some((key, (v, origin))) = keys.iter().find_map(|k| self.sources.get(k).map(|v| (*k, v))) else {
+            return Ok(default);
+        };
+        match v.trim().parse::<u64>() {
+            Ok(n) if n >= min => Ok(n),
+            _ => {
+                self.problem(key, v, origin, &format!("a whole number, at least {min}"), consequence);
+                Err(())
+            }
+        }
+    }
+
+    fn traces(&mut self) -> Result<TracesConfig, ()> {
+        let off = "tracing is off";
+        let ratio = match self.sources.get("otel.traces.sampler.arg") {
+            None => 1.0,
+            Some((v, origin)) => match v.trim().parse::<f64>() {
+                Ok(r) if (0.0..=1.0).contains(&r) => r,
+                _ => {
+                    self.problem("otel.traces.sampler.arg", v, origin, "a ratio from 0.0 to 1.0", off);
+                    return Err(());
+                }
+            },
+        };
+        let sampler = match self.sources.get("otel.traces.sampler").map(|(v, o)| (v.trim(), o)) {
+            None | Some(("parentbased_always_on", _)) => Sampler::ParentAlwaysOn,
+            Some(("always_on", _)) => Sampler::AlwaysOn,
+            Some(("always_off", _)) => Sampler::AlwaysOff,
+            Some(("traceidratio", _)) => Sampler::Ratio(ratio),
+            Some(("parentbased_always_off", _)) => Sampler::ParentAlwaysOff,
+            Some(("parentbased_traceidratio", _)) => Sampler::ParentRatio(ratio),
+            Some((v, origin)) => {
+                let expected = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or \
+                                parentbased_traceidratio";
+                self.problem("otel.traces.sampler", v, origin, expected, off);
+                return Err(());
+            }
+        };
+        let count = |r: &mut Self, k: &[&str]| r.number(k, 128, 0, off).map(|n| n.min(u32::MAX as u64) as u32);
+        let attribute_count_limit = count(self, &["otel.span.attribute.count.limit", "otel.attribute.count.limit"])?;
+        let event_count_limit = count(self, &["otel.span.event.count.limit"])?;
+        let link_count_limit = count(self, &["otel.span.link.count.limit"])?;
+        let value_keys = [
+            "otel.span.attribute.value.length.limit",
+            "otel.attribute.value.length.limit",
+        ];
+        let attribute_value_length_limit = if value_keys.iter().any(|k| self.sources.get(k).is_some()) {
+            Some(self.number(&value_keys, 0, 1, off)?.min(u32::MAX as u64) as u32)
+        } else {
+            None
+        };
+        Ok(TracesConfig {
+            sampler,
+            attribute_count_limit,
+            event_count_limit,
+            link_count_limit,
+            attribute_value_length_limit,
+            schedule_delay: Duration::from_millis(self.number(&["otel.bsp.schedule.delay"], 5000, 1, off)?),
+            max_queue_size: self.number(&["otel.bsp.max.queue.size"], 2048, 1, off)? as usize,
+            max_export_batch_size: self.number(&["otel.bsp.max.export.batch.size"], 512, 1, off)? as usize,
+        })
+    }
+}
+
 fn port_of(url: &str) -> Option<u16> {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split('/').next()?;
@@ -469,6 +561,10 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         Ok(m) if metrics_exporter.is_some() => m,
         _ => None,
     };
+    let traces = match traces_exporter {
+        Some(_) => r.traces().ok(),
+        None => None,
+    };
 
     let mut resource_attributes = Vec::new();
     if let Some((v, origin)) = sources.get("otel.resource.attributes") {
@@ -498,6 +594,7 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         metrics,
         metrics_exporter,
         traces_exporter,
+        traces,
         worker_config,
     };
     (config, r.problems)
@@ -714,6 +811,46 @@ mod tests {
         let (c, p) = resolve_with("otel.connect.mbeans.include=no-colon-here", &[], &[]);
         assert!(c.metrics.is_none());
         assert!(p[0].0.contains("ObjectName"));
+    }
+
+    #[test]
+    fn trace_settings_follow_the_spec_defaults_and_keys() {
+        let (c, p) = resolve_with("", &[], &[]);
+        assert!(p.is_empty());
+        let t = c.traces.unwrap();
+        assert_eq!(t.sampler, Sampler::ParentAlwaysOn);
+        assert_eq!(
+            (t.attribute_count_limit, t.event_count_limit, t.link_count_limit),
+            (128, 128, 128)
+        );
+        assert_eq!(t.attribute_value_length_limit, None);
+        assert_eq!((t.max_queue_size, t.max_export_batch_size), (2048, 512));
+        assert_eq!(t.schedule_delay, Duration::from_secs(5));
+        let (c, _) = resolve_with(
+            "otel.traces.sampler=parentbased_traceidratio",
+            &[("otel.traces.sampler.arg", "0.25")],
+            &[
+                ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "10"),
+                ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"),
+            ],
+        );
+        let t = c.traces.unwrap();
+        assert_eq!(t.sampler, Sampler::ParentRatio(0.25));
+        assert_eq!(t.attribute_count_limit, 10);
+        assert_eq!(t.attribute_value_length_limit, Some(100));
+    }
+
+    #[test]
+    fn bad_trace_settings_turn_tracing_off_only() {
+        let (c, p) = resolve_with("otel.traces.sampler=sometimes", &[], &[]);
+        assert!(c.traces.is_none() && c.metrics.is_some());
+        assert!(
+            p[0].0.contains("otel.traces.sampler=\"sometimes\"") && p[0].0.contains("traceidratio"),
+            "{p:?}"
+        );
+        let (c, p) = resolve_with("", &[], &[("OTEL_TRACES_SAMPLER_ARG", "2")]);
+        assert!(c.traces.is_none());
+        assert!(p[0].0.contains("ratio"));
     }
 
     #[test]

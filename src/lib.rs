@@ -17,6 +17,7 @@ pub mod otlp;
 pub mod rules;
 pub mod sdk_log;
 pub mod snapshot;
+pub mod spans;
 pub mod worker;
 
 mod jni;

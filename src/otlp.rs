@@ -38,6 +38,18 @@ fn in_runtime<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     Ok(f())
 }
 
+/// Runs `f` with the I/O runtime as the current tokio context (tonic's futures need its reactor), without
+/// holding the runtime's lock while `f` runs.
+pub fn with_runtime_context<T>(f: impl FnOnce() -> T) -> T {
+    let handle = RUNTIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(|rt| rt.handle().clone());
+    let _guard = handle.as_ref().map(|h| h.enter());
+    f()
+}
+
 /// Stops the I/O runtime; call after every exporter is shut down, never from a tokio thread.
 pub fn shutdown_runtime(timeout: Duration) {
     let rt = RUNTIME.lock().unwrap_or_else(|e| e.into_inner()).take();

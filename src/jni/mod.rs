@@ -11,8 +11,8 @@ mod mbeans;
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 
-use jni::objects::{JClass, JObjectArray, JString};
-use jni::sys::{jint, JNI_VERSION_1_8};
+use jni::objects::{JByteArray, JClass, JDoubleArray, JObjectArray, JString};
+use jni::sys::{jboolean, jint, JNI_VERSION_1_8};
 use jni::{Env, EnvUnowned, JavaVM, Outcome};
 
 use crate::agent::{self, MBeanSource, Started};
@@ -162,6 +162,45 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l
         .with_env(|_env| -> jni::errors::Result<jint> { Ok(crate::ffi::connect_otel_abi_version() as jint) })
         .into_outcome();
     settle("version", outcome)
+}
+
+/// `NativeAgent.submitSpan(byte[])`: called on connector threads; copies the bytes and queues them, never
+/// waits.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_submitSpan<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    span: JByteArray<'l>,
+) -> jboolean {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<jboolean> {
+            if span.is_null() {
+                return Ok(false);
+            }
+            let bytes = env.convert_byte_array(&span)?;
+            Ok(crate::spans::submit(bytes))
+        })
+        .into_outcome();
+    settle("submitSpan", outcome)
+}
+
+/// `NativeAgent.traceSettings()`: the sampler and limits for the Java API, or null when tracing is off.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_traceSettings<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> JDoubleArray<'l> {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<JDoubleArray<'l>> {
+            let Some(settings) = agent::trace_settings() else {
+                return Ok(JDoubleArray::default());
+            };
+            let array = env.new_double_array(settings.len())?;
+            array.set_region(env, 0, &settings)?;
+            Ok(array)
+        })
+        .into_outcome();
+    settle("traceSettings", outcome)
 }
 
 /// Test builds only: a native entry that panics, to prove the panic never reaches the JVM.

@@ -24,8 +24,13 @@ public final class Bootstrap {
                 disabled("native library ABI " + abi + " does not match the agent jar's " + ABI_VERSION);
                 return;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(NativeAgent::shutdown, "connect-otel-shutdown"));
-            NativeAgent.start(agentArgs, otelSystemProperties(), System.getProperty("sun.java.command"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                SpanBridge.SETTINGS.set(null); // stop taking spans, then flush what was taken
+                NativeAgent.shutdown();
+            }, "connect-otel-shutdown"));
+            if (NativeAgent.start(agentArgs, otelSystemProperties(), System.getProperty("sun.java.command")) == 0) {
+                SpanBridge.SETTINGS.set(NativeAgent.traceSettings());
+            }
         } catch (NativeLoader.LoadFailure e) {
             disabled(e.getMessage());
         } catch (Throwable t) {

@@ -12,6 +12,12 @@ public final class NativeAgent {
 
     static native int version();
 
+    /** Takes one encoded span (see the API's Encoder); false when dropped. */
+    static native boolean submitSpan(byte[] span);
+
+    /** The trace settings for the API (see the API's Settings), or null when tracing is off. */
+    static native double[] traceSettings();
+
     /** Implemented only by test builds of the library (feature {@code test-hooks}): panics on purpose. */
     static native int panicForTest(String message);
 }

@@ -1,0 +1,361 @@
+//! Decoding the spans the Java API hands over (its `internal.Encoder`): little-endian, strings as a u32 byte
+//! length and UTF-8, counts as u16. Pure Rust, so every field is unit-tested without a JVM; malformed input is
+//! an error, never a panic.
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue {
+    Str(String),
+    Bool(bool),
+    I64(i64),
+    F64(f64),
+    StrArray(Vec<String>),
+    BoolArray(Vec<bool>),
+    I64Array(Vec<i64>),
+    F64Array(Vec<f64>),
+}
+
+pub type Attr = (String, AttrValue);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JavaEvent {
+    pub time_nanos: i64,
+    pub name: String,
+    pub attributes: Vec<Attr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JavaLink {
+    pub trace_id: u128,
+    pub span_id: u64,
+    pub flags: u8,
+    pub remote: bool,
+    pub attributes: Vec<Attr>,
+}
+
+/// One finished span, exactly as recorded on the Java side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JavaSpan {
+    pub trace_id: u128,
+    pub span_id: u64,
+    /// 0 when the span is a root.
+    pub parent_span_id: u64,
+    pub parent_remote: bool,
+    pub flags: u8,
+    pub start_nanos: i64,
+    pub end_nanos: i64,
+    /// `SpanKind` ordinal: INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER.
+    pub kind: u8,
+    /// `StatusCode` ordinal: UNSET, OK, ERROR.
+    pub status: u8,
+    pub tracer_name: String,
+    pub tracer_version: String,
+    pub name: String,
+    pub status_message: String,
+    pub dropped_attributes: u32,
+    pub dropped_events: u32,
+    pub dropped_links: u32,
+    pub attributes: Vec<Attr>,
+    pub events: Vec<JavaEvent>,
+    pub links: Vec<JavaLink>,
+}
+
+pub const VERSION: u8 = 1;
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| format!("truncated at byte {}", self.at))?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, String> {
+        Ok(u16::from_le_bytes(self.take(2)?.try_into().map_err(|_| "u16")?))
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| "u32")?))
+    }
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(i64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "i64")?))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(self.i64()? as u64)
+    }
+    fn f64(&mut self) -> Result<f64, String> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    fn trace_id(&mut self) -> Result<u128, String> {
+        let hi = self.u64()? as u128;
+        let lo = self.u64()? as u128;
+        Ok((hi << 64) | lo)
+    }
+    fn str(&mut self) -> Result<String, String> {
+        let n = self.u32()? as usize;
+        Ok(String::from_utf8_lossy(self.take(n)?).into_owned())
+    }
+    fn value(&mut self) -> Result<AttrValue, String> {
+        Ok(match self.u8()? {
+            0 => AttrValue::Str(self.str()?),
+            1 => AttrValue::Bool(self.u8()? != 0),
+            2 => AttrValue::I64(self.i64()?),
+            3 => AttrValue::F64(self.f64()?),
+            4 => AttrValue::StrArray((0..self.u16()?).map(|_| self.str()).collect::<Result<_, _>>()?),
+            5 => AttrValue::BoolArray(
+                (0..self.u16()?)
+                    .map(|_| self.u8().map(|b| b != 0))
+                    .collect::<Result<_, _>>()?,
+            ),
+            6 => AttrValue::I64Array((0..self.u16()?).map(|_| self.i64()).collect::<Result<_, _>>()?),
+            7 => AttrValue::F64Array((0..self.u16()?).map(|_| self.f64()).collect::<Result<_, _>>()?),
+            t => return Err(format!("unknown attribute type {t}")),
+        })
+    }
+    fn attributes(&mut self) -> Result<Vec<Attr>, String> {
+        (0..self.u16()?).map(|_| Ok((self.str()?, self.value()?))).collect()
+    }
+}
+
+pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(format!("span format version {version}, expected {VERSION}"));
+    }
+    let trace_id = r.trace_id()?;
+    let span_id = r.u64()?;
+    let parent_span_id = r.u64()?;
+    let parent_remote = r.u8()? != 0;
+    let flags = r.u8()?;
+    let start_nanos = r.i64()?;
+    let end_nanos = r.i64()?;
+    let kind = r.u8()?;
+    let status = r.u8()?;
+    let tracer_name = r.str()?;
+    let tracer_version = r.str()?;
+    let name = r.str()?;
+    let status_message = r.str()?;
+    let dropped_attributes = r.u32()?;
+    let dropped_events = r.u32()?;
+    let dropped_links = r.u32()?;
+    let attributes = r.attributes()?;
+    let events = (0..r.u16()?)
+        .map(|_| {
+            Ok(JavaEvent {
+                time_nanos: r.i64()?,
+                name: r.str()?,
+                attributes: r.attributes()?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let links = (0..r.u16()?)
+        .map(|_| {
+            Ok(JavaLink {
+                trace_id: r.trace_id()?,
+                span_id: r.u64()?,
+                flags: r.u8()?,
+                remote: r.u8()? != 0,
+                attributes: r.attributes()?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    if r.at != bytes.len() {
+        return Err(format!("{} trailing bytes", bytes.len() - r.at));
+    }
+    if trace_id == 0 || span_id == 0 {
+        return Err("invalid (all-zero) trace or span id".into());
+    }
+    Ok(JavaSpan {
+        trace_id,
+        span_id,
+        parent_span_id,
+        parent_remote,
+        flags,
+        start_nanos,
+        end_nanos,
+        kind,
+        status,
+        tracer_name,
+        tracer_version,
+        name,
+        status_message,
+        dropped_attributes,
+        dropped_events,
+        dropped_links,
+        attributes,
+        events,
+        links,
+    })
+}
+
+/// The encoder, mirroring the Java one: used by tests here and by the benchmarks.
+pub mod encode {
+    use super::{AttrValue, JavaSpan};
+
+    fn str(out: &mut Vec<u8>, s: &str) {
+        out.extend((s.len() as u32).to_le_bytes());
+        out.extend(s.as_bytes());
+    }
+
+    fn attrs(out: &mut Vec<u8>, attrs: &[(String, AttrValue)]) {
+        out.extend((attrs.len() as u16).to_le_bytes());
+        for (k, v) in attrs {
+            str(out, k);
+            match v {
+                AttrValue::Str(s) => {
+                    out.push(0);
+                    str(out, s)
+                }
+                AttrValue::Bool(b) => out.extend([1, *b as u8]),
+                AttrValue::I64(i) => {
+                    out.push(2);
+                    out.extend(i.to_le_bytes())
+                }
+                AttrValue::F64(f) => {
+                    out.push(3);
+                    out.extend(f.to_bits().to_le_bytes())
+                }
+                AttrValue::StrArray(a) => {
+                    out.push(4);
+                    out.extend((a.len() as u16).to_le_bytes());
+                    a.iter().for_each(|s| str(out, s));
+                }
+                AttrValue::BoolArray(a) => {
+                    out.push(5);
+                    out.extend((a.len() as u16).to_le_bytes());
+                    out.extend(a.iter().map(|b| *b as u8));
+                }
+                AttrValue::I64Array(a) => {
+                    out.push(6);
+                    out.extend((a.len() as u16).to_le_bytes());
+                    a.iter().for_each(|i| out.extend(i.to_le_bytes()));
+                }
+                AttrValue::F64Array(a) => {
+                    out.push(7);
+                    out.extend((a.len() as u16).to_le_bytes());
+                    a.iter().for_each(|f| out.extend(f.to_bits().to_le_bytes()));
+                }
+            }
+        }
+    }
+
+    pub fn encode(s: &JavaSpan) -> Vec<u8> {
+        let mut out = vec![super::VERSION];
+        out.extend(((s.trace_id >> 64) as u64).to_le_bytes());
+        out.extend((s.trace_id as u64).to_le_bytes());
+        out.extend(s.span_id.to_le_bytes());
+        out.extend(s.parent_span_id.to_le_bytes());
+        out.extend([s.parent_remote as u8, s.flags]);
+        out.extend(s.start_nanos.to_le_bytes());
+        out.extend(s.end_nanos.to_le_bytes());
+        out.extend([s.kind, s.status]);
+        for t in [&s.tracer_name, &s.tracer_version, &s.name, &s.status_message] {
+            str(&mut out, t);
+        }
+        for n in [s.dropped_attributes, s.dropped_events, s.dropped_links] {
+            out.extend(n.to_le_bytes());
+        }
+        attrs(&mut out, &s.attributes);
+        out.extend((s.events.len() as u16).to_le_bytes());
+        for e in &s.events {
+            out.extend(e.time_nanos.to_le_bytes());
+            str(&mut out, &e.name);
+            attrs(&mut out, &e.attributes);
+        }
+        out.extend((s.links.len() as u16).to_le_bytes());
+        for l in &s.links {
+            out.extend(((l.trace_id >> 64) as u64).to_le_bytes());
+            out.extend((l.trace_id as u64).to_le_bytes());
+            out.extend(l.span_id.to_le_bytes());
+            out.extend([l.flags, l.remote as u8]);
+            attrs(&mut out, &l.attributes);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn sample() -> JavaSpan {
+        JavaSpan {
+            trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
+            span_id: 0x00f067aa0ba902b7,
+            parent_span_id: 0x1111,
+            parent_remote: true,
+            flags: 1,
+            start_nanos: 1_700_000_000_000_000_000,
+            end_nanos: 1_700_000_000_250_000_000,
+            kind: 4,
+            status: 2,
+            tracer_name: "custom-sink-connector".into(),
+            tracer_version: "1.0".into(),
+            name: "sink.put_batch".into(),
+            status_message: "boom ✓".into(),
+            dropped_attributes: 1,
+            dropped_events: 2,
+            dropped_links: 0,
+            attributes: vec![
+                ("kafka.connect.batch.size".into(), AttrValue::I64(3)),
+                ("s".into(), AttrValue::Str("x".into())),
+                ("b".into(), AttrValue::Bool(true)),
+                ("d".into(), AttrValue::F64(0.5)),
+                ("sa".into(), AttrValue::StrArray(vec!["a".into(), "".into()])),
+                ("ba".into(), AttrValue::BoolArray(vec![true, false])),
+                ("ia".into(), AttrValue::I64Array(vec![-1, 2])),
+                ("fa".into(), AttrValue::F64Array(vec![1.5])),
+            ],
+            events: vec![JavaEvent {
+                time_nanos: 1_700_000_000_100_000_000,
+                name: "exception".into(),
+                attributes: vec![("exception.type".into(), AttrValue::Str("java.io.IOException".into()))],
+            }],
+            links: vec![JavaLink {
+                trace_id: 7,
+                span_id: 8,
+                flags: 1,
+                remote: true,
+                attributes: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let s = sample();
+        assert_eq!(decode(&encode::encode(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        let bytes = encode::encode(&sample());
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(decode(&extra).unwrap_err().contains("trailing"));
+        let mut wrong = bytes.clone();
+        wrong[0] = 9;
+        assert!(decode(&wrong).unwrap_err().contains("version"));
+        let mut zero = sample();
+        zero.span_id = 0;
+        assert!(decode(&encode::encode(&zero)).is_err());
+        // A huge declared length does not allocate or panic.
+        let mut huge = vec![VERSION];
+        huge.extend([1u8; 8 * 5 + 2 + 16 + 2]);
+        huge.extend(u32::MAX.to_le_bytes());
+        assert!(decode(&huge).is_err());
+    }
+}

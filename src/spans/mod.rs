@@ -1,0 +1,431 @@
+//! Spans from the Java tracing API to OTLP: a bounded queue the callers' threads only `try_send` into, and one
+//! thread of ours that decodes, batches and exports.
+//!
+//! Why not the SDK's tracer: the span ids are decided on the Java side (so `traceparent` headers and parent
+//! links are right before the span ever reaches us), and since 0.32 the Rust SDK's span builder takes no
+//! explicit ids. The SDK's `SpanData` is plain data, so we build it directly and hand batches to the OTLP
+//! span exporter. A full queue drops the span and counts it (`connect_otel.spans.dropped`); a caller never
+//! waits.
+
+pub mod codec;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, RwLock};
+use std::task::{Context as TaskContext, Poll, Wake};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use once_cell::sync::Lazy;
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+use opentelemetry::{InstrumentationScope, KeyValue, Value};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
+use opentelemetry_sdk::Resource;
+
+use crate::config::{ExporterConfig, Protocol, Sampler, TracesConfig};
+use crate::log::{Level, RateLimited};
+use codec::{AttrValue, JavaSpan};
+
+/// Counts behind the agent's `connect_otel.spans.*` metrics.
+#[derive(Default)]
+pub struct SpanCounters {
+    pub dropped: AtomicU64,
+    pub exported: AtomicU64,
+    pub export_failures: AtomicU64,
+    pub malformed: AtomicU64,
+}
+
+pub static COUNTERS: Lazy<SpanCounters> = Lazy::new(SpanCounters::default);
+static QUEUE: Lazy<RwLock<Option<SyncSender<Vec<u8>>>>> = Lazy::new(|| RwLock::new(None));
+static THREAD: Lazy<std::sync::Mutex<Option<mpsc::Receiver<()>>>> = Lazy::new(|| std::sync::Mutex::new(None));
+static ERRORS: Lazy<RateLimited> = Lazy::new(|| RateLimited::new(Duration::from_secs(60)));
+
+/// Called on the connector's thread for each finished span: never blocks.
+pub fn submit(span: Vec<u8>) -> bool {
+    let queue = QUEUE.read().unwrap_or_else(|e| e.into_inner());
+    let taken = match queue.as_ref() {
+        Some(tx) => match tx.try_send(span) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
+        },
+        None => false,
+    };
+    if !taken {
+        COUNTERS.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+    taken
+}
+
+/// The settings the Java API reads (positions as in its `internal.Settings`).
+pub fn java_settings(c: &TracesConfig) -> [f64; 6] {
+    let (mode, ratio) = match c.sampler {
+        Sampler::AlwaysOn => (0.0, 1.0),
+        Sampler::AlwaysOff => (1.0, 0.0),
+        Sampler::Ratio(r) => (2.0, r),
+        Sampler::ParentAlwaysOn => (3.0, 1.0),
+        Sampler::ParentAlwaysOff => (4.0, 0.0),
+        Sampler::ParentRatio(r) => (5.0, r),
+    };
+    [
+        mode,
+        ratio,
+        c.attribute_count_limit as f64,
+        c.event_count_limit as f64,
+        c.link_count_limit as f64,
+        c.attribute_value_length_limit.map(|l| l as f64).unwrap_or(-1.0),
+    ]
+}
+
+fn value(v: AttrValue) -> Value {
+    match v {
+        AttrValue::Str(s) => Value::from(s),
+        AttrValue::Bool(b) => Value::Bool(b),
+        AttrValue::I64(i) => Value::I64(i),
+        AttrValue::F64(f) => Value::F64(f),
+        AttrValue::StrArray(a) => Value::Array(
+            a.into_iter()
+                .map(Into::into)
+                .collect::<Vec<opentelemetry::StringValue>>()
+                .into(),
+        ),
+        AttrValue::BoolArray(a) => Value::Array(a.into()),
+        AttrValue::I64Array(a) => Value::Array(a.into()),
+        AttrValue::F64Array(a) => Value::Array(a.into()),
+    }
+}
+
+/// Attributes within the count limit; returns them and how many were dropped.
+fn limited(attrs: Vec<(String, AttrValue)>, limit: u32) -> (Vec<KeyValue>, u32) {
+    let dropped = attrs.len().saturating_sub(limit as usize) as u32;
+    (
+        attrs
+            .into_iter()
+            .take(limit as usize)
+            .map(|(k, v)| KeyValue::new(k, value(v)))
+            .collect(),
+        dropped,
+    )
+}
+
+fn time(nanos: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(nanos.max(0) as u64)
+}
+
+fn kind(k: u8) -> SpanKind {
+    match k {
+        1 => SpanKind::Server,
+        2 => SpanKind::Client,
+        3 => SpanKind::Producer,
+        4 => SpanKind::Consumer,
+        _ => SpanKind::Internal,
+    }
+}
+
+/// A decoded Java span as the SDK's exportable span data.
+pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope) -> SpanData {
+    let (attributes, over) = limited(s.attributes, limits.attribute_count_limit);
+    let event_count = s.events.len();
+    let events: Vec<Event> = s
+        .events
+        .into_iter()
+        .take(limits.event_count_limit as usize)
+        .map(|e| {
+            let (a, d) = limited(e.attributes, limits.attribute_count_limit);
+            Event::new(e.name, time(e.time_nanos), a, d)
+        })
+        .collect();
+    let link_count = s.links.len();
+    let links: Vec<Link> = s
+        .links
+        .into_iter()
+        .take(limits.link_count_limit as usize)
+        .map(|l| {
+            let (a, d) = limited(l.attributes, limits.attribute_count_limit);
+            let ctx = SpanContext::new(
+                TraceId::from(l.trace_id),
+                SpanId::from(l.span_id),
+                TraceFlags::new(l.flags),
+                l.remote,
+                TraceState::default(),
+            );
+            Link::new(ctx, a, d)
+        })
+        .collect();
+    // Non-exhaustive types with public fields: filled through Default.
+    let mut span_events = SpanEvents::default();
+    span_events.dropped_count = s.dropped_events + (event_count - events.len()) as u32;
+    span_events.events = events;
+    let mut span_links = SpanLinks::default();
+    span_links.dropped_count = s.dropped_links + (link_count - links.len()) as u32;
+    span_links.links = links;
+    let status = match s.status {
+        1 => Status::Ok,
+        2 => Status::Error {
+            description: Cow::Owned(s.status_message),
+        },
+        _ => Status::Unset,
+    };
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(s.trace_id),
+            SpanId::from(s.span_id),
+            TraceFlags::new(s.flags),
+            false,
+            TraceState::default(),
+        ),
+        parent_span_id: if s.parent_span_id == 0 {
+            SpanId::INVALID
+        } else {
+            SpanId::from(s.parent_span_id)
+        },
+        parent_span_is_remote: s.parent_remote,
+        span_kind: kind(s.kind),
+        name: Cow::Owned(s.name),
+        start_time: time(s.start_nanos),
+        end_time: time(s.end_nanos),
+        attributes,
+        dropped_attributes_count: s.dropped_attributes + over,
+        events: span_events,
+        links: span_links,
+        status,
+        instrumentation_scope: scope,
+    }
+}
+
+/// Polls a future to completion on this thread (the exporters' futures need no executor of their own; the
+/// gRPC one does its I/O on the runtime owned by `otlp`).
+fn block_on<F: Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park_timeout(Duration::from_millis(50)),
+        }
+    }
+}
+
+fn export(exporter: &opentelemetry_otlp::SpanExporter, protocol: Protocol, batch: Vec<SpanData>, endpoint: &str) {
+    if batch.is_empty() {
+        return;
+    }
+    let n = batch.len() as u64;
+    let result = match protocol {
+        Protocol::Grpc => crate::otlp::with_runtime_context(|| block_on(exporter.export(batch))),
+        Protocol::HttpProtobuf => block_on(exporter.export(batch)),
+    };
+    match result {
+        Ok(()) => {
+            COUNTERS.exported.fetch_add(n, Ordering::Relaxed);
+        }
+        Err(e) => {
+            COUNTERS.export_failures.fetch_add(1, Ordering::Relaxed);
+            COUNTERS.dropped.fetch_add(n, Ordering::Relaxed);
+            ERRORS.write(
+                Level::Warn,
+                "spans-export",
+                &format!("span export to {endpoint} failed ({n} spans dropped): {e}"),
+            );
+        }
+    }
+}
+
+/// Starts the queue and the export thread.
+pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: &Resource) -> Result<(), String> {
+    let mut exporter = crate::otlp::span_exporter(exporter_config)?;
+    exporter.set_resource(resource);
+    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(config.max_queue_size);
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let limits = config.clone();
+    let protocol = exporter_config.protocol;
+    let endpoint = exporter_config.endpoint.clone();
+    std::thread::Builder::new()
+        .name("connect-otel-spans".into())
+        .spawn(move || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut scopes: HashMap<(String, String), InstrumentationScope> = HashMap::new();
+                let mut batch: Vec<SpanData> = Vec::with_capacity(limits.max_export_batch_size);
+                let mut due = Instant::now() + limits.schedule_delay;
+                loop {
+                    let received = rx.recv_timeout(due.saturating_duration_since(Instant::now()));
+                    let closed = matches!(received, Err(RecvTimeoutError::Disconnected));
+                    if let Ok(bytes) = received {
+                        match codec::decode(&bytes) {
+                            Ok(s) => {
+                                let key = (s.tracer_name.clone(), s.tracer_version.clone());
+                                let scope = scopes
+                                    .entry(key)
+                                    .or_insert_with(|| {
+                                        let b = InstrumentationScope::builder(s.tracer_name.clone());
+                                        if s.tracer_version.is_empty() {
+                                            b.build()
+                                        } else {
+                                            b.with_version(s.tracer_version.clone()).build()
+                                        }
+                                    })
+                                    .clone();
+                                batch.push(span_data(s, &limits, scope));
+                            }
+                            Err(e) => {
+                                COUNTERS.malformed.fetch_add(1, Ordering::Relaxed);
+                                ERRORS.write(
+                                    Level::Warn,
+                                    "spans-malformed",
+                                    &format!("a span from the tracing API was malformed: {e}"),
+                                );
+                            }
+                        }
+                    }
+                    if batch.len() >= limits.max_export_batch_size || Instant::now() >= due || closed {
+                        export(&exporter, protocol, std::mem::take(&mut batch), &endpoint);
+                        due = Instant::now() + limits.schedule_delay;
+                    }
+                    if closed {
+                        let _ = exporter.shutdown();
+                        break;
+                    }
+                }
+            }));
+            let _ = done_tx.send(());
+        })
+        .map_err(|e| format!("cannot start the span thread: {e}"))?;
+    *QUEUE.write().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    *THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(done_rx);
+    Ok(())
+}
+
+/// Stops taking spans, exports what was taken, and waits for that until `deadline`.
+pub fn shutdown(deadline: Instant) {
+    // Dropping the sender ends the thread's loop after it has drained the queue.
+    drop(QUEUE.write().unwrap_or_else(|e| e.into_inner()).take());
+    let done = THREAD.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(done) = done {
+        if done
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_err()
+        {
+            crate::log_warn!("the last spans were not exported before the shutdown deadline");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codec::{JavaEvent, JavaLink};
+    use super::*;
+
+    fn limits(attrs: u32, events: u32, links: u32) -> TracesConfig {
+        TracesConfig {
+            sampler: Sampler::ParentAlwaysOn,
+            attribute_count_limit: attrs,
+            event_count_limit: events,
+            link_count_limit: links,
+            attribute_value_length_limit: None,
+            schedule_delay: Duration::from_secs(5),
+            max_queue_size: 10,
+            max_export_batch_size: 5,
+        }
+    }
+
+    fn java_span() -> JavaSpan {
+        JavaSpan {
+            trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
+            span_id: 0x00f067aa0ba902b7,
+            parent_span_id: 0x1122334455667788,
+            parent_remote: true,
+            flags: 1,
+            start_nanos: 1_700_000_000_000_000_000,
+            end_nanos: 1_700_000_000_250_000_000,
+            kind: 4,
+            status: 2,
+            tracer_name: "t".into(),
+            tracer_version: "".into(),
+            name: "sink.put_batch".into(),
+            status_message: "failed".into(),
+            dropped_attributes: 0,
+            dropped_events: 0,
+            dropped_links: 0,
+            attributes: vec![
+                ("a".into(), AttrValue::I64(1)),
+                ("b".into(), AttrValue::Str("x".into())),
+            ],
+            events: vec![
+                JavaEvent {
+                    time_nanos: 1_700_000_000_100_000_000,
+                    name: "e1".into(),
+                    attributes: vec![],
+                },
+                JavaEvent {
+                    time_nanos: 1_700_000_000_200_000_000,
+                    name: "e2".into(),
+                    attributes: vec![],
+                },
+            ],
+            links: vec![JavaLink {
+                trace_id: 5,
+                span_id: 6,
+                flags: 1,
+                remote: true,
+                attributes: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn java_ids_times_and_status_are_kept_exactly() {
+        let d = span_data(
+            java_span(),
+            &limits(128, 128, 128),
+            InstrumentationScope::builder("t").build(),
+        );
+        assert_eq!(
+            d.span_context.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(d.span_context.span_id().to_string(), "00f067aa0ba902b7");
+        assert_eq!(d.parent_span_id.to_string(), "1122334455667788");
+        assert!(d.parent_span_is_remote && d.span_context.is_sampled());
+        assert_eq!(d.span_kind, SpanKind::Consumer);
+        assert_eq!(
+            d.end_time.duration_since(d.start_time).unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(d.status, Status::error("failed"));
+        assert_eq!(d.events.len(), 2);
+        assert_eq!(d.links.len(), 1);
+    }
+
+    #[test]
+    fn count_limits_drop_and_count() {
+        let d = span_data(
+            java_span(),
+            &limits(1, 1, 0),
+            InstrumentationScope::builder("t").build(),
+        );
+        assert_eq!((d.attributes.len(), d.dropped_attributes_count), (1, 1));
+        assert_eq!((d.events.len(), d.events.dropped_count), (1, 1));
+        assert_eq!((d.links.len(), d.links.dropped_count), (0, 1));
+    }
+
+    #[test]
+    fn settings_for_java() {
+        let mut l = limits(7, 8, 9);
+        l.sampler = Sampler::ParentRatio(0.25);
+        l.attribute_value_length_limit = Some(100);
+        assert_eq!(java_settings(&l), [5.0, 0.25, 7.0, 8.0, 9.0, 100.0]);
+    }
+
+    #[test]
+    fn block_on_runs_a_future_to_the_end() {
+        assert_eq!(block_on(async { 41 + 1 }), 42);
+    }
+}
