@@ -300,6 +300,22 @@ fn add_agent_metrics(
         vec![KeyValue::new("reason", "unattributed")],
         totals.unattributed as f64,
     );
+    let spans = &crate::spans::COUNTERS;
+    put(
+        "connect_otel.spans.dropped",
+        vec![],
+        spans.dropped.load(Ordering::Relaxed) as f64,
+    );
+    put(
+        "connect_otel.spans.exported",
+        vec![],
+        spans.exported.load(Ordering::Relaxed) as f64,
+    );
+    put(
+        "connect_otel.spans.export.failures",
+        vec![],
+        spans.export_failures.load(Ordering::Relaxed) as f64,
+    );
 }
 
 fn connect_is_up(s: &Snapshot) -> bool {

@@ -47,9 +47,11 @@ pub fn fixture_classpath() -> String {
         "fixture not compiled: run scripts/fetch-test-deps.sh"
     );
     format!(
-        "{}:{}/*",
+        "{}:{}/*:{}:{}",
         r.join("build/fixture").display(),
-        r.join(".cache/fixture-lib").display()
+        r.join(".cache/fixture-lib").display(),
+        r.join("build/examples").display(),
+        r.join("build/connect-otel-api.jar").display()
     )
 }
 
@@ -425,6 +427,94 @@ pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Flattened spans
+
+#[derive(Clone, Debug)]
+pub struct SpanView {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_span_id: String,
+    pub name: String,
+    pub kind: i32,
+    pub attributes: BTreeMap<String, String>,
+    pub events: Vec<(String, BTreeMap<String, String>)>,
+    pub links: Vec<(String, String)>,
+    pub status_code: i32,
+    pub status_message: String,
+    pub scope: String,
+    pub scope_version: String,
+    pub resource: BTreeMap<String, String>,
+    pub flags: u32,
+    pub start: u64,
+    pub end: u64,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Receiver {
+    /// Every span received so far.
+    pub fn spans(&self) -> Vec<SpanView> {
+        let store = self.store.lock().unwrap();
+        let mut out = Vec::new();
+        for r in &store.traces {
+            for rs in &r.request.resource_spans {
+                let resource = rs.resource.as_ref().map(|r| kv_map(&r.attributes)).unwrap_or_default();
+                for ss in &rs.scope_spans {
+                    let (scope, scope_version) = ss
+                        .scope
+                        .as_ref()
+                        .map(|s| (s.name.clone(), s.version.clone()))
+                        .unwrap_or_default();
+                    for s in &ss.spans {
+                        out.push(SpanView {
+                            trace_id: hex(&s.trace_id),
+                            span_id: hex(&s.span_id),
+                            parent_span_id: hex(&s.parent_span_id),
+                            name: s.name.clone(),
+                            kind: s.kind,
+                            attributes: kv_map(&s.attributes),
+                            events: s
+                                .events
+                                .iter()
+                                .map(|e| (e.name.clone(), kv_map(&e.attributes)))
+                                .collect(),
+                            links: s.links.iter().map(|l| (hex(&l.trace_id), hex(&l.span_id))).collect(),
+                            status_code: s.status.as_ref().map(|st| st.code).unwrap_or(0),
+                            status_message: s.status.as_ref().map(|st| st.message.clone()).unwrap_or_default(),
+                            scope: scope.clone(),
+                            scope_version: scope_version.clone(),
+                            resource: resource.clone(),
+                            flags: s.flags,
+                            start: s.start_time_unix_nano,
+                            end: s.end_time_unix_nano,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits until the spans received satisfy `ok`.
+    pub fn wait_for_spans(&self, timeout: Duration, what: &str, ok: impl Fn(&[SpanView]) -> bool) -> Vec<SpanView> {
+        let start = Instant::now();
+        loop {
+            let s = self.spans();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for: {what}; spans: {s:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 /// Points of `name` whose attributes include every pair in `attrs`.
