@@ -46,7 +46,7 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
     let cluster = Cluster::start(
         2,
         &format!(
-            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000",
+            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000,otel.bsp.schedule.delay=500",
             receiver.grpc_endpoint()
         ),
     );
@@ -96,6 +96,28 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             ("tasks.max", "1"),
         ],
     );
+    // The traced example connectors (the agent jar carries the API; the examples jar is on the classpath).
+    put_connector(
+        &w0,
+        "traced-source",
+        &[
+            ("connector.class", "io.connectotel.examples.TracedSourceConnector"),
+            ("topic", "e2e-traced"),
+            ("records.per.poll", "5"),
+            ("poll.interval.ms", "500"),
+            ("max.records", "20"),
+            ("tasks.max", "1"),
+        ],
+    );
+    put_connector(
+        &w0,
+        "traced-sink",
+        &[
+            ("connector.class", "io.connectotel.examples.TracedSinkConnector"),
+            ("topics", "e2e-traced"),
+            ("tasks.max", "1"),
+        ],
+    );
     eventually(&cluster, WAIT, "20 lines through the pipeline", || {
         let n = std::fs::read_to_string(&output).map(|s| s.lines().count()).unwrap_or(0);
         (n == 20).then_some(())
@@ -122,6 +144,55 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             (written == 20.0 && read == 20.0).then_some(())
         },
     );
+
+    // Spans from the traced connectors: the sink continues the traces the source injected into the records.
+    let spans = eventually(
+        &cluster,
+        WAIT,
+        "source and sink spans for all 20 traced records",
+        || {
+            let s = receiver.spans();
+            let records = s.iter().filter(|x| x.name == "source.record").count();
+            let batches: f64 = s
+                .iter()
+                .filter(|x| x.name == "sink.put_batch")
+                .filter_map(|x| x.attributes.get("kafka.connect.batch.size")?.parse::<f64>().ok())
+                .sum();
+            (records == 20 && batches == 20.0).then_some(s)
+        },
+    );
+    for batch in spans.iter().filter(|x| x.name == "sink.put_batch") {
+        let upstream: Vec<&support::SpanView> = spans
+            .iter()
+            .filter(|r| r.name == "source.record")
+            .filter(|r| r.span_id == batch.parent_span_id || batch.links.iter().any(|(_, l)| l == &r.span_id))
+            .collect();
+        let size: usize = batch.attributes["kafka.connect.batch.size"].parse().unwrap();
+        assert_eq!(
+            upstream.len(),
+            size,
+            "every record of the batch is its parent or a link: {batch:?}"
+        );
+        if !batch.parent_span_id.is_empty() {
+            assert!(
+                upstream.iter().any(|r| r.trace_id == batch.trace_id),
+                "the batch continues its records' trace"
+            );
+        }
+        let partition = spans
+            .iter()
+            .find(|p| p.name == "sink.write_partition" && p.parent_span_id == batch.span_id);
+        assert!(
+            partition.is_some_and(|p| p.trace_id == batch.trace_id),
+            "partition span under {batch:?}"
+        );
+    }
+    for poll in spans.iter().filter(|x| x.name == "source.poll") {
+        assert!(
+            ids.contains(&poll.resource["service.instance.id"]),
+            "spans carry the worker's identity"
+        );
+    }
 
     // Every group arrives from each worker, with that worker's identity on the resource.
     let latest = eventually(&cluster, WAIT, "both workers export every worker-level group", || {
