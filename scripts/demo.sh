@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds the agent, provisions Apache Kafka from Maven Central, starts a KRaft broker and a Connect
 # worker with the agent attached, deploys demo connectors (a healthy FileStream pipeline fed continuously,
-# and a JSON sink that fails after a while when a bad line arrives), and shows what the agent exports in a
+# a traced custom source/sink pair, and a JSON sink that fails after a while when a bad line arrives), and
+# shows what the agent exports in a
 # live terminal view fed by a local OTLP receiver (examples/otlp_view.rs). Ctrl-C stops everything.
 #
 # With OTEL_EXPORTER_OTLP_ENDPOINT set, the agent sends to your collector instead and no view is shown.
@@ -12,6 +13,7 @@ root=$(pwd)
 
 scripts/setup.sh
 scripts/build.sh
+scripts/fetch-test-deps.sh   # compiles the example connectors into build/e2e-plugins
 scripts/kafka-cluster.sh fetch
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/connect-otel-demo.XXXXXX")
@@ -33,6 +35,7 @@ if [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then
   export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port"
 fi
 export OTEL_METRIC_EXPORT_INTERVAL=${OTEL_METRIC_EXPORT_INTERVAL:-5000}
+export OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-1000}
 
 # The cluster script stays up while its input is open: feed it from a process we control.
 mkfifo "$work/cluster.in"
@@ -60,6 +63,10 @@ put lines-sink "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamS
 # Raw lines in, parsed as JSON out: fine until a line that is not JSON arrives.
 put events-source "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\",\"file\":\"$files/events.txt\",\"topic\":\"demo-events\",\"tasks.max\":\"1\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}"
 put events-json-sink "{\"connector.class\":\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"file\":\"$files/events-out.txt\",\"topics\":\"demo-events\",\"tasks.max\":\"1\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}"
+
+# A custom connector pair traced with the connect-otel API: the sink continues the source's traces.
+put traced-source "{\"connector.class\":\"io.connectotel.examples.TracedSourceConnector\",\"topic\":\"demo-traced\",\"records.per.poll\":\"5\",\"poll.interval.ms\":\"1000\",\"tasks.max\":\"1\"}"
+put traced-sink "{\"connector.class\":\"io.connectotel.examples.TracedSinkConnector\",\"topics\":\"demo-traced\",\"tasks.max\":\"1\"}"
 
 # Keep data flowing; after 45 s one bad event fails the JSON sink's task.
 (
