@@ -5,12 +5,17 @@
 //! booleans, `CompositeData` items; anything else (enums such as Kafka 4.1's `ConnectorType`) via
 //! `toString()`. An MBean that vanished between query and read, or an attribute that throws, is counted
 //! and skipped; it never stops the cycle.
+//!
+//! Classes and method IDs are looked up once ([`Methods`]) and calls go through `call_method_unchecked`:
+//! looking a method up by name on every call (GetObjectClass + GetMethodID) costs about 20 % more.
 
 use std::collections::HashMap;
 
 use jni::errors::Error as JniError;
-use jni::objects::{JObject, JObjectArray, JString, JValue};
+use jni::ids::JMethodID;
+use jni::objects::{JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::Global;
+use jni::signature::{JavaType, Primitive, ReturnType};
 use jni::{jni_sig, jni_str, Env};
 
 use crate::objectname::ObjectName;
@@ -18,16 +23,117 @@ use crate::snapshot::{AttributeRequest, MBeanSample, ReadPlan, ReadStats, Snapsh
 
 type JResult<T> = Result<T, JniError>;
 
+const OBJECT: ReturnType = JavaType::Object;
+const ARRAY: ReturnType = JavaType::Array;
+const INT: ReturnType = JavaType::Primitive(Primitive::Int);
+const DOUBLE: ReturnType = JavaType::Primitive(Primitive::Double);
+const BOOLEAN: ReturnType = JavaType::Primitive(Primitive::Boolean);
+
+/// Every class and method the reader uses, resolved once on the collector thread.
+struct Methods {
+    object_name: Global<JClass<'static>>,
+    number: Global<JClass<'static>>,
+    boolean: Global<JClass<'static>>,
+    composite: Global<JClass<'static>>,
+    object_name_new: JMethodID,
+    canonical_name: JMethodID,
+    query_names: JMethodID,
+    get_attributes: JMethodID,
+    get_mbean_info: JMethodID,
+    info_attributes: JMethodID,
+    feature_name: JMethodID,
+    to_array: JMethodID,
+    list_size: JMethodID,
+    list_get: JMethodID,
+    attribute_name: JMethodID,
+    attribute_value: JMethodID,
+    double_value: JMethodID,
+    boolean_value: JMethodID,
+    contains_key: JMethodID,
+    composite_get: JMethodID,
+    to_string: JMethodID,
+}
+
+impl Methods {
+    fn resolve(env: &mut Env<'_>) -> JResult<Methods> {
+        let class = |env: &mut Env<'_>, name: &jni::strings::JNIStr| -> JResult<Global<JClass<'static>>> {
+            let c = env.load_class(name)?;
+            env.new_global_ref(&c)
+        };
+        let object_name = class(env, jni_str!("javax.management.ObjectName"))?;
+        let number = class(env, jni_str!("java.lang.Number"))?;
+        let boolean = class(env, jni_str!("java.lang.Boolean"))?;
+        let composite = class(env, jni_str!("javax.management.openmbean.CompositeData"))?;
+        let server = class(env, jni_str!("javax.management.MBeanServer"))?;
+        let info = class(env, jni_str!("javax.management.MBeanInfo"))?;
+        let feature = class(env, jni_str!("javax.management.MBeanFeatureInfo"))?;
+        let collection = class(env, jni_str!("java.util.Collection"))?;
+        let list = class(env, jni_str!("java.util.List"))?;
+        let attribute = class(env, jni_str!("javax.management.Attribute"))?;
+        let object = class(env, jni_str!("java.lang.Object"))?;
+        Ok(Methods {
+            object_name_new: env.get_method_id(&object_name, jni_str!("<init>"), jni_sig!("(Ljava/lang/String;)V"))?,
+            canonical_name: env.get_method_id(
+                &object_name,
+                jni_str!("getCanonicalName"),
+                jni_sig!("()Ljava/lang/String;"),
+            )?,
+            query_names: env.get_method_id(
+                &server,
+                jni_str!("queryNames"),
+                jni_sig!("(Ljavax/management/ObjectName;Ljavax/management/QueryExp;)Ljava/util/Set;"),
+            )?,
+            get_attributes: env.get_method_id(
+                &server,
+                jni_str!("getAttributes"),
+                jni_sig!("(Ljavax/management/ObjectName;[Ljava/lang/String;)Ljavax/management/AttributeList;"),
+            )?,
+            get_mbean_info: env.get_method_id(
+                &server,
+                jni_str!("getMBeanInfo"),
+                jni_sig!("(Ljavax/management/ObjectName;)Ljavax/management/MBeanInfo;"),
+            )?,
+            info_attributes: env.get_method_id(
+                &info,
+                jni_str!("getAttributes"),
+                jni_sig!("()[Ljavax/management/MBeanAttributeInfo;"),
+            )?,
+            feature_name: env.get_method_id(&feature, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"))?,
+            to_array: env.get_method_id(&collection, jni_str!("toArray"), jni_sig!("()[Ljava/lang/Object;"))?,
+            list_size: env.get_method_id(&list, jni_str!("size"), jni_sig!("()I"))?,
+            list_get: env.get_method_id(&list, jni_str!("get"), jni_sig!("(I)Ljava/lang/Object;"))?,
+            attribute_name: env.get_method_id(&attribute, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"))?,
+            attribute_value: env.get_method_id(&attribute, jni_str!("getValue"), jni_sig!("()Ljava/lang/Object;"))?,
+            double_value: env.get_method_id(&number, jni_str!("doubleValue"), jni_sig!("()D"))?,
+            boolean_value: env.get_method_id(&boolean, jni_str!("booleanValue"), jni_sig!("()Z"))?,
+            contains_key: env.get_method_id(&composite, jni_str!("containsKey"), jni_sig!("(Ljava/lang/String;)Z"))?,
+            composite_get: env.get_method_id(
+                &composite,
+                jni_str!("get"),
+                jni_sig!("(Ljava/lang/String;)Ljava/lang/Object;"),
+            )?,
+            to_string: env.get_method_id(&object, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"))?,
+            object_name,
+            number,
+            boolean,
+            composite,
+        })
+    }
+}
+
 /// Java objects kept across cycles (global references, released on the collector thread).
 pub struct MBeanReader {
     server: Global<JObject<'static>>,
+    m: Methods,
     /// Per query pattern, the `ObjectName` to pass to `queryNames`.
     queries: HashMap<String, Global<JObject<'static>>>,
     /// Per group index, the `String[]` of attribute names to request.
     attribute_arrays: HashMap<usize, Global<JObjectArray<'static, JString<'static>>>>,
+    /// `CompositeData` item names.
+    item_keys: HashMap<&'static str, Global<JString<'static>>>,
 }
 
-/// Clears a pending Java exception (we handle errors in Rust) and reports the JNI error kind.
+/// Clears a pending Java exception: errors are handled in Rust.
 fn clear(env: &mut Env<'_>) {
     if env.exception_check() {
         env.exception_clear();
@@ -50,25 +156,47 @@ impl MBeanReader {
             )?
             .l()?;
         let server = env.new_global_ref(&server)?;
+        let m = Methods::resolve(env)?;
         Ok(MBeanReader {
             server,
+            m,
             queries: HashMap::new(),
             attribute_arrays: HashMap::new(),
+            item_keys: HashMap::new(),
         })
     }
 
-    fn query_object(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<()> {
-        if self.queries.contains_key(pattern) {
-            return Ok(());
+    /// `new ObjectName(name)`.
+    fn object_name<'l>(&self, env: &mut Env<'l>, name: &str) -> JResult<JObject<'l>> {
+        let s = env.new_string(name)?;
+        // SAFETY: the constructor ID was resolved on ObjectName with signature (Ljava/lang/String;)V.
+        unsafe {
+            env.new_object_unchecked(
+                &self.m.object_name,
+                self.m.object_name_new,
+                &[JValue::Object(&s).as_jni()],
+            )
         }
-        let s = env.new_string(pattern)?;
-        let name = env.new_object(
-            jni_str!("javax/management/ObjectName"),
-            jni_sig!("(Ljava/lang/String;)V"),
-            &[JValue::Object(&s)],
-        )?;
-        let global = env.new_global_ref(&name)?;
-        self.queries.insert(pattern.to_string(), global);
+    }
+
+    /// A no-argument instance call returning an object.
+    fn call_object<'l>(&self, env: &mut Env<'l>, obj: &JObject<'_>, method: JMethodID) -> JResult<JObject<'l>> {
+        // SAFETY: every `method` passed here was resolved with a ()Ljava/…; signature on obj's type.
+        unsafe { env.call_method_unchecked(obj, method, OBJECT, &[]) }?.l()
+    }
+
+    fn call_array<'l>(&self, env: &mut Env<'l>, obj: &JObject<'_>, method: JMethodID) -> JResult<JObjectArray<'l>> {
+        // SAFETY: `method` was resolved with a ()[L…; signature on obj's type.
+        let a = unsafe { env.call_method_unchecked(obj, method, ARRAY, &[]) }?.l()?;
+        env.cast_local::<JObjectArray>(a)
+    }
+
+    fn query_object(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<()> {
+        if !self.queries.contains_key(pattern) {
+            let name = self.object_name(env, pattern)?;
+            let global = env.new_global_ref(&name)?;
+            self.queries.insert(pattern.to_string(), global);
+        }
         Ok(())
     }
 
@@ -92,30 +220,18 @@ impl MBeanReader {
     fn query_names(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<Vec<String>> {
         self.query_object(env, pattern)?;
         let query = &self.queries[pattern];
-        let set = env
-            .call_method(
-                self.server.as_obj(),
-                jni_str!("queryNames"),
-                jni_sig!("(Ljavax/management/ObjectName;Ljavax/management/QueryExp;)Ljava/util/Set;"),
-                &[JValue::Object(query.as_obj()), JValue::Object(&JObject::null())],
-            )?
-            .l()?;
-        let array = env
-            .call_method(&set, jni_str!("toArray"), jni_sig!("()[Ljava/lang/Object;"), &[])?
-            .l()?;
-        let array = env.cast_local::<JObjectArray>(array)?;
+        let args = [
+            JValue::Object(query.as_obj()).as_jni(),
+            JValue::Object(&JObject::null()).as_jni(),
+        ];
+        // SAFETY: queryNames(ObjectName, QueryExp) returns a Set, resolved on MBeanServer.
+        let set = unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.query_names, OBJECT, &args) }?.l()?;
+        let array = self.call_array(env, &set, self.m.to_array)?;
         let n = array.len(env)?;
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let name = array.get_element(env, i)?;
-            let canonical = env
-                .call_method(
-                    &name,
-                    jni_str!("getCanonicalName"),
-                    jni_sig!("()Ljava/lang/String;"),
-                    &[],
-                )?
-                .l()?;
+            let canonical = self.call_object(env, &name, self.m.canonical_name)?;
             out.push(java_string(env, canonical)?);
             env.delete_local_ref(name);
         }
@@ -124,96 +240,69 @@ impl MBeanReader {
 
     /// The names of every attribute an MBean declares (for groups that take all of them).
     fn declared_attributes<'l>(&self, env: &mut Env<'l>, name: &JObject<'_>) -> JResult<JObjectArray<'l, JString<'l>>> {
-        let info = env
-            .call_method(
+        // SAFETY: getMBeanInfo(ObjectName) returns an MBeanInfo, resolved on MBeanServer.
+        let info = unsafe {
+            env.call_method_unchecked(
                 self.server.as_obj(),
-                jni_str!("getMBeanInfo"),
-                jni_sig!("(Ljavax/management/ObjectName;)Ljavax/management/MBeanInfo;"),
-                &[JValue::Object(name)],
-            )?
-            .l()?;
-        let infos = env
-            .call_method(
-                &info,
-                jni_str!("getAttributes"),
-                jni_sig!("()[Ljavax/management/MBeanAttributeInfo;"),
-                &[],
-            )?
-            .l()?;
-        let infos = env.cast_local::<JObjectArray>(infos)?;
+                self.m.get_mbean_info,
+                OBJECT,
+                &[JValue::Object(name).as_jni()],
+            )
+        }?
+        .l()?;
+        let infos = self.call_array(env, &info, self.m.info_attributes)?;
         let n = infos.len(env)?;
         let empty = JString::null();
         let names = JObjectArray::<JString>::new(env, n, &empty)?;
         for i in 0..n {
             let ai = infos.get_element(env, i)?;
-            let s = env
-                .call_method(&ai, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"), &[])?
-                .l()?;
+            let s = self.call_object(env, &ai, self.m.feature_name)?;
             let s = env.cast_local::<JString>(s)?;
             names.set_element(env, i, &s)?;
         }
         Ok(names)
     }
 
-    fn convert(
-        &self,
-        env: &mut Env<'_>,
-        value: &JObject<'_>,
-        items: &[&'static str],
-        stats: &mut ReadStats,
-    ) -> JResult<Option<Value>> {
+    fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<f64> {
+        // SAFETY: doubleValue()D resolved on java.lang.Number; callers checked `v` is a Number.
+        unsafe { env.call_method_unchecked(v, self.m.double_value, DOUBLE, &[]) }?.d()
+    }
+
+    fn convert(&mut self, env: &mut Env<'_>, value: &JObject<'_>, items: &[&'static str]) -> JResult<Option<Value>> {
         if value.is_null() {
             return Ok(None);
         }
-        if env.is_instance_of(value, jni_str!("java/lang/Number"))? {
-            let d = env
-                .call_method(value, jni_str!("doubleValue"), jni_sig!("()D"), &[])?
-                .d()?;
-            return Ok(Some(Value::Number(d)));
+        if env.is_instance_of(value, &self.m.number)? {
+            return Ok(Some(Value::Number(self.number(env, value)?)));
         }
-        if env.is_instance_of(value, jni_str!("java/lang/Boolean"))? {
-            let b = env
-                .call_method(value, jni_str!("booleanValue"), jni_sig!("()Z"), &[])?
-                .z()?;
+        if env.is_instance_of(value, &self.m.boolean)? {
+            // SAFETY: booleanValue()Z resolved on java.lang.Boolean; `value` is a Boolean.
+            let b = unsafe { env.call_method_unchecked(value, self.m.boolean_value, BOOLEAN, &[]) }?.z()?;
             return Ok(Some(Value::Bool(b)));
         }
-        if !items.is_empty() && env.is_instance_of(value, jni_str!("javax/management/openmbean/CompositeData"))? {
+        if !items.is_empty() && env.is_instance_of(value, &self.m.composite)? {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let key = env.new_string(item)?;
-                let has = env
-                    .call_method(
-                        value,
-                        jni_str!("containsKey"),
-                        jni_sig!("(Ljava/lang/String;)Z"),
-                        &[JValue::Object(&key)],
-                    )?
-                    .z()?;
+                if !self.item_keys.contains_key(item) {
+                    let s = env.new_string(item)?;
+                    let g = env.new_global_ref(&s)?;
+                    self.item_keys.insert(item, g);
+                }
+                let key = [JValue::Object(self.item_keys[item].as_obj()).as_jni()];
+                // SAFETY: containsKey(String)Z and get(String)Object resolved on CompositeData; `value` is one.
+                let has = unsafe { env.call_method_unchecked(value, self.m.contains_key, BOOLEAN, &key) }?.z()?;
                 if has {
-                    let v = env
-                        .call_method(
-                            value,
-                            jni_str!("get"),
-                            jni_sig!("(Ljava/lang/String;)Ljava/lang/Object;"),
-                            &[JValue::Object(&key)],
-                        )?
-                        .l()?;
-                    if !v.is_null() && env.is_instance_of(&v, jni_str!("java/lang/Number"))? {
-                        let d = env
-                            .call_method(&v, jni_str!("doubleValue"), jni_sig!("()D"), &[])?
-                            .d()?;
-                        out.push((item.to_string(), d));
+                    let v = unsafe { env.call_method_unchecked(value, self.m.composite_get, OBJECT, &key) }?.l()?;
+                    if !v.is_null() && env.is_instance_of(&v, &self.m.number)? {
+                        out.push((item.to_string(), self.number(env, &v)?));
                     }
                 }
             }
             return Ok(Some(Value::Composite(out)));
         }
         // Strings, and enums such as Kafka 4.1's ConnectorType, by their toString().
-        let s = env
-            .call_method(value, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"), &[])?
-            .l()?;
+        let s = self.call_object(env, value, self.m.to_string)?;
         if s.is_null() {
-            stats.error("conversion");
             return Ok(None);
         }
         Ok(Some(Value::Text(java_string(env, s)?)))
@@ -228,12 +317,7 @@ impl MBeanReader {
         attrs: Option<&[AttributeRequest]>,
         stats: &mut ReadStats,
     ) -> JResult<Option<Vec<(String, Value)>>> {
-        let s = env.new_string(canonical)?;
-        let name = env.new_object(
-            jni_str!("javax/management/ObjectName"),
-            jni_sig!("(Ljava/lang/String;)V"),
-            &[JValue::Object(&s)],
-        )?;
+        let name = self.object_name(env, canonical)?;
         let names_local;
         let names: &JObjectArray<JString> = match attrs {
             Some(a) => {
@@ -252,43 +336,33 @@ impl MBeanReader {
                 Err(e) => return Err(e),
             },
         };
-        let list = match env.call_method(
-            self.server.as_obj(),
-            jni_str!("getAttributes"),
-            jni_sig!("(Ljavax/management/ObjectName;[Ljava/lang/String;)Ljavax/management/AttributeList;"),
-            &[JValue::Object(&name), JValue::Object(names)],
-        ) {
-            Ok(v) => v.l()?,
-            Err(JniError::JavaException) => {
-                // InstanceNotFoundException: unregistered between queryNames and now.
-                clear(env);
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        };
-        let n = env.call_method(&list, jni_str!("size"), jni_sig!("()I"), &[])?.i()?;
+        let args = [JValue::Object(&name).as_jni(), JValue::Object(names).as_jni()];
+        // SAFETY: getAttributes(ObjectName, String[]) returns an AttributeList, resolved on MBeanServer.
+        let list =
+            match unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.get_attributes, OBJECT, &args) } {
+                Ok(v) => v.l()?,
+                Err(JniError::JavaException) => {
+                    // InstanceNotFoundException: unregistered between queryNames and now.
+                    clear(env);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+        // SAFETY: size()I and get(I)Object resolved on java.util.List; AttributeList is a List.
+        let n = unsafe { env.call_method_unchecked(&list, self.m.list_size, INT, &[]) }?.i()?;
         let mut values = Vec::with_capacity(n.max(0) as usize);
         for i in 0..n {
-            let attr = env
-                .call_method(
-                    &list,
-                    jni_str!("get"),
-                    jni_sig!("(I)Ljava/lang/Object;"),
-                    &[JValue::Int(i)],
-                )?
-                .l()?;
-            let attr_name = env
-                .call_method(&attr, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"), &[])?
-                .l()?;
+            let attr =
+                unsafe { env.call_method_unchecked(&list, self.m.list_get, OBJECT, &[JValue::Int(i).as_jni()]) }?
+                    .l()?;
+            let attr_name = self.call_object(env, &attr, self.m.attribute_name)?;
             let attr_name = java_string(env, attr_name)?;
-            let value = env
-                .call_method(&attr, jni_str!("getValue"), jni_sig!("()Ljava/lang/Object;"), &[])?
-                .l()?;
+            let value = self.call_object(env, &attr, self.m.attribute_value)?;
             let items: &[&'static str] = attrs
                 .and_then(|a| a.iter().find(|r| r.name == attr_name))
                 .map(|r| r.items.as_slice())
                 .unwrap_or(&[]);
-            match self.convert(env, &value, items, stats) {
+            match self.convert(env, &value, items) {
                 Ok(Some(v)) => values.push((attr_name, v)),
                 Ok(None) => {}
                 Err(JniError::JavaException) => {
@@ -302,8 +376,7 @@ impl MBeanReader {
         }
         // getAttributes leaves out attributes whose getter threw.
         if let Some(a) = attrs {
-            let missing = a.len().saturating_sub(values.len());
-            for _ in 0..missing {
+            for _ in values.len()..a.len() {
                 stats.error("attribute");
             }
         }
