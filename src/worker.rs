@@ -46,6 +46,28 @@ pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// Connect registers its MBeans through `JmxReporter`. Kafka 4.0 made it the default of `metric.reporters`
+/// (so a list without it removes every Connect MBean); 3.x adds it unless `auto.include.jmx.reporter=false`.
+pub fn jmx_reporter_problem(props: &BTreeMap<String, String>) -> Option<String> {
+    const JMX: &str = "org.apache.kafka.common.metrics.JmxReporter";
+    if props.get("auto.include.jmx.reporter").map(|v| v.trim() == "false").unwrap_or(false)
+        && !props.get("metric.reporters").map(|r| r.contains(JMX)).unwrap_or(false)
+    {
+        return Some(format!(
+            "the worker sets auto.include.jmx.reporter=false without listing {JMX} in metric.reporters: Connect \
+             registers no MBeans and the agent sees no Connect metrics; add it to metric.reporters"
+        ));
+    }
+    match props.get("metric.reporters") {
+        Some(r) if !r.contains(JMX) => Some(format!(
+            "the worker's metric.reporters ({}) does not list {JMX}: on Kafka 4.0+ Connect then registers no \
+             MBeans and the agent sees no Connect metrics; add it to the list",
+            if r.trim().is_empty() { "empty" } else { r.trim() }
+        )),
+        _ => None,
+    }
+}
+
 /// The properties file named on a Connect command line (`sun.java.command`).
 pub fn config_file_from_command(command: &str) -> Option<String> {
     let mut words = command.split_whitespace();
@@ -113,6 +135,9 @@ impl WorkerIdentity {
             return WorkerIdentity::default();
         };
         let props = parse_properties(&text);
+        if let Some(problem) = jmx_reporter_problem(&props) {
+            crate::log_warn!("{problem} (in {file})");
+        }
         WorkerIdentity {
             worker_id: Some(worker_id_from(&props, &host_name())),
             cluster: props.get("group.id").cloned(),
@@ -164,6 +189,17 @@ mod tests {
             Some("/etc/kafka/connect.properties".into())
         );
         assert_eq!(config_file_from_command("com.example.Main x.properties"), None);
+    }
+
+    #[test]
+    fn a_worker_without_jmx_reporter_is_named() {
+        let p = |s: &str| parse_properties(s);
+        assert_eq!(jmx_reporter_problem(&p("group.id=g")), None);
+        assert_eq!(jmx_reporter_problem(&p("metric.reporters=org.apache.kafka.common.metrics.JmxReporter,x.Y")), None);
+        let w = jmx_reporter_problem(&p("metric.reporters=io.strimzi.Reporter")).unwrap();
+        assert!(w.contains("io.strimzi.Reporter") && w.contains("Kafka 4.0+"), "{w}");
+        assert!(jmx_reporter_problem(&p("metric.reporters=")).unwrap().contains("(empty)"));
+        assert!(jmx_reporter_problem(&p("auto.include.jmx.reporter=false")).unwrap().contains("auto.include"));
     }
 
     #[test]

@@ -263,3 +263,35 @@ fn a_full_queue_drops_and_counts_but_never_blocks() {
     let (status, _, _) = jvm.exit(WAIT);
     assert!(status.success());
 }
+
+#[test]
+fn the_sampler_setting_is_applied_when_a_span_starts() {
+    // traceidratio 0.5: about half of 2,000 root spans are sampled (the SDKs' rule on the trace id's low bytes).
+    let receiver = Receiver::start();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!("otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200", receiver.grpc_endpoint()))
+        .env("OTEL_TRACES_SAMPLER", "traceidratio")
+        .env("OTEL_TRACES_SAMPLER_ARG", "0.5")
+        .env("OTEL_BSP_MAX_QUEUE_SIZE", "10000")
+        .spawn();
+    jvm.cmd("worker");
+    jvm.wait_for_stderr("started", WAIT);
+    jvm.cmd("flood 2000");
+    let (status, _, _) = jvm.exit(WAIT); // the final flush exports everything sampled
+    assert!(status.success());
+    let n = receiver.spans().iter().filter(|s| s.name == "flood").count();
+    assert!((800..=1200).contains(&n), "{n} of 2000 spans sampled at ratio 0.5");
+
+    // always_off: nothing is recorded at all.
+    let receiver = Receiver::start();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!("otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200", receiver.grpc_endpoint()))
+        .jvm_arg("-Dotel.traces.sampler=always_off")
+        .spawn();
+    jvm.cmd("worker");
+    jvm.wait_for_stderr("started", WAIT);
+    assert_eq!(jvm.cmd("sink-put 1 1"), "ok");
+    let (status, _, _) = jvm.exit(WAIT);
+    assert!(status.success());
+    assert!(receiver.spans().is_empty(), "always_off exported spans");
+}
