@@ -7,8 +7,9 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let config = cbindgen::Config::from_file(format!("{crate_dir}/cbindgen.toml")).expect("cbindgen.toml");
+    // Only src/ffi.rs: cbindgen would otherwise export every public constant of the crate.
     cbindgen::Builder::new()
-        .with_crate(&crate_dir)
+        .with_src(format!("{crate_dir}/src/ffi.rs"))
         .with_config(config)
         .generate()
         .expect("generate the C header")

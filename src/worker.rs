@@ -50,7 +50,10 @@ pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
 /// (so a list without it removes every Connect MBean); 3.x adds it unless `auto.include.jmx.reporter=false`.
 pub fn jmx_reporter_problem(props: &BTreeMap<String, String>) -> Option<String> {
     const JMX: &str = "org.apache.kafka.common.metrics.JmxReporter";
-    if props.get("auto.include.jmx.reporter").map(|v| v.trim() == "false").unwrap_or(false)
+    if props
+        .get("auto.include.jmx.reporter")
+        .map(|v| v.trim() == "false")
+        .unwrap_or(false)
         && !props.get("metric.reporters").map(|r| r.contains(JMX)).unwrap_or(false)
     {
         return Some(format!(
@@ -195,11 +198,18 @@ mod tests {
     fn a_worker_without_jmx_reporter_is_named() {
         let p = |s: &str| parse_properties(s);
         assert_eq!(jmx_reporter_problem(&p("group.id=g")), None);
-        assert_eq!(jmx_reporter_problem(&p("metric.reporters=org.apache.kafka.common.metrics.JmxReporter,x.Y")), None);
+        assert_eq!(
+            jmx_reporter_problem(&p("metric.reporters=org.apache.kafka.common.metrics.JmxReporter,x.Y")),
+            None
+        );
         let w = jmx_reporter_problem(&p("metric.reporters=io.strimzi.Reporter")).unwrap();
         assert!(w.contains("io.strimzi.Reporter") && w.contains("Kafka 4.0+"), "{w}");
-        assert!(jmx_reporter_problem(&p("metric.reporters=")).unwrap().contains("(empty)"));
-        assert!(jmx_reporter_problem(&p("auto.include.jmx.reporter=false")).unwrap().contains("auto.include"));
+        assert!(jmx_reporter_problem(&p("metric.reporters="))
+            .unwrap()
+            .contains("(empty)"));
+        assert!(jmx_reporter_problem(&p("auto.include.jmx.reporter=false"))
+            .unwrap()
+            .contains("auto.include"));
     }
 
     #[test]

@@ -40,7 +40,10 @@ fn bad_interval_names_key_value_and_expectation_and_switches_metrics_off() {
         l[0]
     );
     // Metrics are off; tracing (not affected by the bad value) runs on.
-    assert!(err.contains("started 0.1.0; metrics: off; metrics exporter: grpc"), "{err}");
+    assert!(
+        err.contains("started 0.1.0; metrics: off; metrics exporter: grpc"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use support::cluster::{eventually, listening_ports, put_connector, rest, Cluster};
+use support::collector::Collector;
 use support::{select, Point, Receiver};
 
 const C: &str = "kafka.connect.connector";
@@ -42,12 +43,16 @@ fn task_state(receiver: &Receiver, ids: &[String], connector: &str, state: &str)
 
 #[test]
 fn two_workers_on_real_kafka_export_what_connect_does() {
+    // Agents → the reference OpenTelemetry Collector (OTLP gRPC) → this test's receiver (OTLP/HTTP): every
+    // check below also proves that the collector accepts what the agent sends.
     let receiver = Receiver::start();
+    let collector_dir = support::temp_dir("otelcol");
+    let collector = Collector::start(&receiver.http_endpoint(), &collector_dir);
     let cluster = Cluster::start(
         2,
         &format!(
             "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000,otel.bsp.schedule.delay=500",
-            receiver.grpc_endpoint()
+            collector.grpc
         ),
     );
     let ids: Vec<String> = (0..2).map(|i| cluster.worker_id(i)).collect();

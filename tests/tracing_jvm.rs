@@ -269,7 +269,10 @@ fn the_sampler_setting_is_applied_when_a_span_starts() {
     // traceidratio 0.5: about half of 2,000 root spans are sampled (the SDKs' rule on the trace id's low bytes).
     let receiver = Receiver::start();
     let mut jvm = JvmBuilder::new()
-        .args(&format!("otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200", receiver.grpc_endpoint()))
+        .args(&format!(
+            "otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200",
+            receiver.grpc_endpoint()
+        ))
         .env("OTEL_TRACES_SAMPLER", "traceidratio")
         .env("OTEL_TRACES_SAMPLER_ARG", "0.5")
         .env("OTEL_BSP_MAX_QUEUE_SIZE", "10000")
@@ -285,7 +288,10 @@ fn the_sampler_setting_is_applied_when_a_span_starts() {
     // always_off: nothing is recorded at all.
     let receiver = Receiver::start();
     let mut jvm = JvmBuilder::new()
-        .args(&format!("otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200", receiver.grpc_endpoint()))
+        .args(&format!(
+            "otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200",
+            receiver.grpc_endpoint()
+        ))
         .jvm_arg("-Dotel.traces.sampler=always_off")
         .spawn();
     jvm.cmd("worker");

@@ -59,7 +59,8 @@ public final class Ids {
         if (ratio >= 1.0) {
             return true;
         }
-        long bound = (long) (Math.max(ratio, 0.0) * (double) (1L << 63));
+        // 2^63 as a double (1L << 63 would be negative in Java).
+        long bound = (long) (Math.max(ratio, 0.0) * 9.223372036854775808E18);
         return (traceIdLow >>> 1) < bound;
     }
 }
