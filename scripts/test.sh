@@ -11,3 +11,15 @@ scripts/build.sh --test
 scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
+
+# More cells of the compatibility matrix: the end-to-end test again with Kafka 3.9.1 (JDK 17), and with the
+# default Kafka on JDK 25 when that JDK is installed. CONNECT_OTEL_MATRIX=0 skips them.
+if [ "${CONNECT_OTEL_MATRIX:-1}" != 0 ]; then
+  KAFKA_VERSION=3.9.1 cargo test --test e2e_kafka
+  jdk25=${CONNECT_OTEL_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+  if [ -x "$jdk25" ]; then
+    KAFKA_JAVA=$jdk25 cargo test --test e2e_kafka
+  else
+    echo "test: no JDK 25 at $jdk25; the JDK 25 cell is skipped"
+  fi
+fi

@@ -284,52 +284,54 @@ pub mod encode {
     }
 }
 
+/// A span with every kind of field set, for tests here and in the span sink.
+#[cfg(test)]
+pub(crate) fn sample() -> JavaSpan {
+    JavaSpan {
+        trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
+        span_id: 0x00f067aa0ba902b7,
+        parent_span_id: 0x1111,
+        parent_remote: true,
+        flags: 1,
+        start_nanos: 1_700_000_000_000_000_000,
+        end_nanos: 1_700_000_000_250_000_000,
+        kind: 4,
+        status: 2,
+        tracer_name: "custom-sink-connector".into(),
+        tracer_version: "1.0".into(),
+        name: "sink.put_batch".into(),
+        status_message: "boom ✓".into(),
+        dropped_attributes: 1,
+        dropped_events: 2,
+        dropped_links: 0,
+        attributes: vec![
+            ("kafka.connect.batch.size".into(), AttrValue::I64(3)),
+            ("s".into(), AttrValue::Str("x".into())),
+            ("b".into(), AttrValue::Bool(true)),
+            ("d".into(), AttrValue::F64(0.5)),
+            ("sa".into(), AttrValue::StrArray(vec!["a".into(), "".into()])),
+            ("ba".into(), AttrValue::BoolArray(vec![true, false])),
+            ("ia".into(), AttrValue::I64Array(vec![-1, 2])),
+            ("fa".into(), AttrValue::F64Array(vec![1.5])),
+        ],
+        events: vec![JavaEvent {
+            time_nanos: 1_700_000_000_100_000_000,
+            name: "exception".into(),
+            attributes: vec![("exception.type".into(), AttrValue::Str("java.io.IOException".into()))],
+        }],
+        links: vec![JavaLink {
+            trace_id: 7,
+            span_id: 8,
+            flags: 1,
+            remote: true,
+            attributes: vec![],
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    pub fn sample() -> JavaSpan {
-        JavaSpan {
-            trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
-            span_id: 0x00f067aa0ba902b7,
-            parent_span_id: 0x1111,
-            parent_remote: true,
-            flags: 1,
-            start_nanos: 1_700_000_000_000_000_000,
-            end_nanos: 1_700_000_000_250_000_000,
-            kind: 4,
-            status: 2,
-            tracer_name: "custom-sink-connector".into(),
-            tracer_version: "1.0".into(),
-            name: "sink.put_batch".into(),
-            status_message: "boom ✓".into(),
-            dropped_attributes: 1,
-            dropped_events: 2,
-            dropped_links: 0,
-            attributes: vec![
-                ("kafka.connect.batch.size".into(), AttrValue::I64(3)),
-                ("s".into(), AttrValue::Str("x".into())),
-                ("b".into(), AttrValue::Bool(true)),
-                ("d".into(), AttrValue::F64(0.5)),
-                ("sa".into(), AttrValue::StrArray(vec!["a".into(), "".into()])),
-                ("ba".into(), AttrValue::BoolArray(vec![true, false])),
-                ("ia".into(), AttrValue::I64Array(vec![-1, 2])),
-                ("fa".into(), AttrValue::F64Array(vec![1.5])),
-            ],
-            events: vec![JavaEvent {
-                time_nanos: 1_700_000_000_100_000_000,
-                name: "exception".into(),
-                attributes: vec![("exception.type".into(), AttrValue::Str("java.io.IOException".into()))],
-            }],
-            links: vec![JavaLink {
-                trace_id: 7,
-                span_id: 8,
-                flags: 1,
-                remote: true,
-                attributes: vec![],
-            }],
-        }
-    }
 
     #[test]
     fn round_trip() {

@@ -320,7 +320,7 @@ pub fn shutdown(deadline: Instant) {
 
 #[cfg(test)]
 mod tests {
-    use super::codec::{JavaEvent, JavaLink};
+    use super::codec::sample as java_span;
     use super::*;
 
     fn limits(attrs: u32, events: u32, links: u32) -> TracesConfig {
@@ -336,50 +336,6 @@ mod tests {
         }
     }
 
-    fn java_span() -> JavaSpan {
-        JavaSpan {
-            trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
-            span_id: 0x00f067aa0ba902b7,
-            parent_span_id: 0x1122334455667788,
-            parent_remote: true,
-            flags: 1,
-            start_nanos: 1_700_000_000_000_000_000,
-            end_nanos: 1_700_000_000_250_000_000,
-            kind: 4,
-            status: 2,
-            tracer_name: "t".into(),
-            tracer_version: "".into(),
-            name: "sink.put_batch".into(),
-            status_message: "failed".into(),
-            dropped_attributes: 0,
-            dropped_events: 0,
-            dropped_links: 0,
-            attributes: vec![
-                ("a".into(), AttrValue::I64(1)),
-                ("b".into(), AttrValue::Str("x".into())),
-            ],
-            events: vec![
-                JavaEvent {
-                    time_nanos: 1_700_000_000_100_000_000,
-                    name: "e1".into(),
-                    attributes: vec![],
-                },
-                JavaEvent {
-                    time_nanos: 1_700_000_000_200_000_000,
-                    name: "e2".into(),
-                    attributes: vec![],
-                },
-            ],
-            links: vec![JavaLink {
-                trace_id: 5,
-                span_id: 6,
-                flags: 1,
-                remote: true,
-                attributes: vec![],
-            }],
-        }
-    }
-
     #[test]
     fn java_ids_times_and_status_are_kept_exactly() {
         let d = span_data(
@@ -392,15 +348,15 @@ mod tests {
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
         assert_eq!(d.span_context.span_id().to_string(), "00f067aa0ba902b7");
-        assert_eq!(d.parent_span_id.to_string(), "1122334455667788");
+        assert_eq!(d.parent_span_id.to_string(), "0000000000001111");
         assert!(d.parent_span_is_remote && d.span_context.is_sampled());
         assert_eq!(d.span_kind, SpanKind::Consumer);
         assert_eq!(
             d.end_time.duration_since(d.start_time).unwrap(),
             Duration::from_millis(250)
         );
-        assert_eq!(d.status, Status::error("failed"));
-        assert_eq!(d.events.len(), 2);
+        assert_eq!(d.status, Status::error("boom ✓"));
+        assert_eq!(d.events.len(), 1);
         assert_eq!(d.links.len(), 1);
     }
 
@@ -411,8 +367,9 @@ mod tests {
             &limits(1, 1, 0),
             InstrumentationScope::builder("t").build(),
         );
-        assert_eq!((d.attributes.len(), d.dropped_attributes_count), (1, 1));
-        assert_eq!((d.events.len(), d.events.dropped_count), (1, 1));
+        // The Java side already dropped 1 attribute and 2 events; the limits here drop the rest.
+        assert_eq!((d.attributes.len(), d.dropped_attributes_count), (1, 1 + 7));
+        assert_eq!((d.events.len(), d.events.dropped_count), (1, 2));
         assert_eq!((d.links.len(), d.links.dropped_count), (0, 1));
     }
 
