@@ -206,6 +206,12 @@ async fn serve_http_connection(mut sock: tokio::net::TcpStream, store: Arc<Mutex
 
 impl Receiver {
     pub fn start() -> Receiver {
+        Receiver::start_with_tls(None)
+    }
+
+    /// With `tls` (server certificate PEM, server key PEM, client CA PEM), the gRPC endpoint requires TLS and
+    /// a client certificate signed by that CA (mTLS). The HTTP endpoint stays plain.
+    pub fn start_with_tls(tls: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>) -> Receiver {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -219,7 +225,15 @@ impl Receiver {
             let sink = GrpcSink(store.clone());
             tokio::spawn(async move {
                 let gzip = tonic::codec::CompressionEncoding::Gzip;
-                tonic::transport::Server::builder()
+                let mut server = tonic::transport::Server::builder();
+                if let Some((cert, key, ca)) = tls {
+                    use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+                    let config = ServerTlsConfig::new()
+                        .identity(Identity::from_pem(cert, key))
+                        .client_ca_root(Certificate::from_pem(ca));
+                    server = server.tls_config(config).expect("server TLS configuration");
+                }
+                server
                     .add_service(
                         MetricsServiceServer::new(sink.clone())
                             .accept_compressed(gzip)
