@@ -394,13 +394,10 @@ fn collect_loop(
             }
         }
         let sizing = pipeline.as_ref().map(|p| p.sizing).unwrap_or(Sizing::for_worker(0, 0));
-        add_agent_metrics(
-            &mut obs,
-            &snapshot.stats,
-            &mut totals,
-            export_failures.load(Ordering::Relaxed),
-            sizing,
-        );
+        if metrics.groups.contains("agent") {
+            let failures = export_failures.load(Ordering::Relaxed);
+            add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures, sizing);
+        }
         *latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(obs.split(sizing.shards));
 
         if stop.wait(metrics.interval.saturating_sub(begun.elapsed())) {

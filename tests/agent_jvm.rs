@@ -379,3 +379,27 @@ fn a_thousand_tasks_export_every_series_without_overflow() {
     let (status, _, _) = jvm.exit(Duration::from_secs(60));
     assert!(status.success());
 }
+
+#[test]
+fn switched_off_groups_are_not_exported() {
+    let receiver = Receiver::start();
+    let mut jvm = start_worker(&format!(
+        "otel.exporter.otlp.endpoint={},otel.metric.export.interval=1000,otel.connect.metrics.jvm.enabled=false,\
+         otel.connect.metrics.agent.enabled=false,otel.connect.mbeans.exclude=kafka.connect:type=sink-task-metrics,*",
+        receiver.grpc_endpoint()
+    ));
+    let p = receiver.wait_for(WAIT, "task metrics", |p| has(p, "kafka.connect.task.health"));
+    for x in &p {
+        assert!(
+            !x.name.starts_with("jvm.") && !x.name.starts_with("connect_otel."),
+            "switched off: {x:?}"
+        );
+        assert!(
+            !x.name.starts_with("kafka.connect.sink.sink_record"),
+            "excluded MBeans: {x:?}"
+        );
+    }
+    assert!(has(&p, "kafka.connect.source.source_record_poll_total"));
+    let (status, _, _) = jvm.exit(WAIT);
+    assert!(status.success());
+}
