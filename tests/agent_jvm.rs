@@ -383,7 +383,7 @@ fn a_thousand_tasks_export_every_series_without_overflow() {
 #[test]
 fn switched_off_groups_are_not_exported() {
     let receiver = Receiver::start();
-    let mut jvm = start_worker(&format!(
+    let jvm = start_worker(&format!(
         "otel.exporter.otlp.endpoint={},otel.metric.export.interval=1000,otel.connect.metrics.jvm.enabled=false,\
          otel.connect.metrics.agent.enabled=false,otel.connect.mbeans.exclude=kafka.connect:type=sink-task-metrics,*",
         receiver.grpc_endpoint()
