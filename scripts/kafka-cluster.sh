@@ -7,7 +7,7 @@
 #       .cache/kafka-<version>/libs. A second run is offline.
 #   scripts/kafka-cluster.sh run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent]
 #       Starts the broker and the workers on free ports, prints one line
-#         ready dir=… broker=… workers=http://…,http://… pids=…,…
+#         ready dir=… broker=… workers=http://…,http://… pids=…,… version=… file-connectors=yes|no
 #       and stays in the foreground until its standard input closes or it gets a signal; then (and on any
 #       failure) it stops every process it started. Each process logs to DIR/<name>.log.
 #
@@ -26,18 +26,19 @@ libs=$cache/libs
 say() { echo "kafka-cluster: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# connect-file must match the runtime (4.4 moved classes that 4.3's connect-file uses). The registry this
-# project can reach serves no connect-file 4.4.0, so 4.3.1 is the newest usable pin.
-connect_file_version() { echo "$1"; }
+# connect-file must match the runtime (4.4 moved classes that 4.3's connect-file uses), and the registry this
+# project can reach serves no connect-file 4.4.x: those versions run without the FileStream connectors.
+has_connect_file() { case $1 in 4.4.*) return 1 ;; *) return 0 ;; esac; }
 
 fetch() {
   [ -f "$libs/.complete" ] && return 0
   command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is required to fetch Kafka from Maven Central"
   say "fetching Apache Kafka $KAFKA_VERSION from Maven Central into $libs"
   rm -rf "$libs"; mkdir -p "$libs"
+  local file_opt=-Dconnect.file.version="$KAFKA_VERSION"
+  has_connect_file "$KAFKA_VERSION" || file_opt=-DskipConnectFile
   if ! mvn -B -f e2e/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
-      -Dkafka.version="$KAFKA_VERSION" -Dconnect.file.version="$(connect_file_version "$KAFKA_VERSION")" \
-      -DoutputDirectory="$libs" > "$cache/mvn.log" 2>&1; then
+      -Dkafka.version="$KAFKA_VERSION" "$file_opt" -DoutputDirectory="$libs" > "$cache/mvn.log" 2>&1; then
     grep -E "ERROR" "$cache/mvn.log" | head -5 >&2 || true
     die "could not fetch Kafka $KAFKA_VERSION (is Maven Central reachable? full log: $cache/mvn.log)"
   fi
@@ -191,7 +192,9 @@ EOF
     wait_until 120 "worker $((i + 1)) at ${urls[$i]}" "${wpids[$i]}" rest_up "${urls[$i]}"
   done
   local IFS=,
-  echo "ready dir=$dir broker=127.0.0.1:$broker workers=${urls[*]} pids=${wpids[*]} version=$KAFKA_VERSION"
+  local file_connectors=no
+  compgen -G "$libs/connect-file-*.jar" > /dev/null && file_connectors=yes
+  echo "ready dir=$dir broker=127.0.0.1:$broker workers=${urls[*]} pids=${wpids[*]} version=$KAFKA_VERSION file-connectors=$file_connectors"
   unset IFS
   # Stay until the caller closes our input (or a signal arrives); the EXIT trap stops everything.
   cat > /dev/null || true

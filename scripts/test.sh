@@ -12,9 +12,10 @@ scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
 
-# More cells of the compatibility matrix: the end-to-end test again with Kafka 3.9.1 (JDK 17), and with the
-# default Kafka on JDK 25 when that JDK is installed. CONNECT_OTEL_MATRIX=0 skips them.
+# More cells of the compatibility matrix: the end-to-end test again with Kafka 4.4.0 and 3.9.1 (JDK 17), and
+# with the default Kafka on JDK 25 when that JDK is installed. CONNECT_OTEL_MATRIX=0 skips them.
 if [ "${CONNECT_OTEL_MATRIX:-1}" != 0 ]; then
+  KAFKA_VERSION=4.4.0 cargo test --test e2e_kafka
   KAFKA_VERSION=3.9.1 cargo test --test e2e_kafka
   jdk25=${CONNECT_OTEL_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
   if [ -x "$jdk25" ]; then

@@ -18,6 +18,8 @@ pub struct Cluster {
     pub workers: Vec<String>,
     pub pids: Vec<u32>,
     pub version: String,
+    /// Whether Kafka's FileStream connectors are on the workers' classpath (not for every release here).
+    pub file_connectors: bool,
 }
 
 fn field<'a>(line: &'a str, key: &str) -> &'a str {
@@ -58,6 +60,7 @@ impl Cluster {
             workers: field(&line, "workers").split(',').map(str::to_string).collect(),
             pids: field(&line, "pids").split(',').map(|p| p.parse().unwrap()).collect(),
             version: field(&line, "version").trim().to_string(),
+            file_connectors: field(&line, "file-connectors").trim() == "yes",
         }
     }
 
