@@ -12,15 +12,17 @@ scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
 
-# More cells of the compatibility matrix: the end-to-end test again with Kafka 4.4.0 and 3.9.1 (JDK 17), and
-# with the default Kafka on JDK 25 when that JDK is installed. CONNECT_OTEL_MATRIX=0 skips them.
+# The rest of the compatibility matrix: the end-to-end test again for each other cell of Kafka {4.4.0, 4.3.1,
+# 3.9.1} × JDK {17, 25} (JDK 25 cells when that JDK is installed). CONNECT_OTEL_MATRIX=0 skips them.
 if [ "${CONNECT_OTEL_MATRIX:-1}" != 0 ]; then
   KAFKA_VERSION=4.4.0 cargo test --test e2e_kafka
   KAFKA_VERSION=3.9.1 cargo test --test e2e_kafka
   jdk25=${CONNECT_OTEL_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
   if [ -x "$jdk25" ]; then
-    KAFKA_JAVA=$jdk25 cargo test --test e2e_kafka
+    for version in 4.4.0 4.3.1 3.9.1; do
+      KAFKA_VERSION=$version KAFKA_JAVA=$jdk25 cargo test --test e2e_kafka
+    done
   else
-    echo "test: no JDK 25 at $jdk25; the JDK 25 cell is skipped"
+    echo "test: no JDK 25 at $jdk25; the JDK 25 cells are skipped"
   fi
 fi
