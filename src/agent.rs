@@ -98,22 +98,20 @@ pub fn start(
         return Started::Disabled("already started (the agent was attached twice)".into());
     }
     let summary = config::summary(&config);
+    // Read once: the worker's properties file (and any warning about it) serves both signals.
+    let identity = WorkerIdentity::from_config(config.worker_config.as_deref(), java_command.as_deref());
 
     let traces_on = match (&config.traces, &config.traces_exporter) {
-        (Some(traces), Some(exporter)) => {
-            let identity = WorkerIdentity::from_config(config.worker_config.as_deref(), java_command.as_deref());
-            match crate::spans::start(traces, exporter, &resource(&config, &identity)) {
-                Ok(()) => {
-                    *TRACE_SETTINGS.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some(crate::spans::java_settings(traces));
-                    true
-                }
-                Err(e) => {
-                    crate::log::disabled("traces", &e);
-                    false
-                }
+        (Some(traces), Some(exporter)) => match crate::spans::start(traces, exporter, &resource(&config, &identity)) {
+            Ok(()) => {
+                *TRACE_SETTINGS.lock().unwrap_or_else(|e| e.into_inner()) = Some(crate::spans::java_settings(traces));
+                true
             }
-        }
+            Err(e) => {
+                crate::log::disabled("traces", &e);
+                false
+            }
+        },
         _ => false,
     };
 
@@ -134,7 +132,7 @@ pub fn start(
                 .name("connect-otel-collector".into())
                 .spawn(move || {
                     let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        collect_loop(&config, &metrics, java_command, source, &thread_stop)
+                        collect_loop(&config, &metrics, identity, source, &thread_stop)
                     }))
                     .unwrap_or_else(|_| {
                         crate::log::disabled("metrics", "the collector stopped after an internal error");
@@ -330,7 +328,7 @@ fn connect_is_up(s: &Snapshot) -> bool {
 fn collect_loop(
     config: &AgentConfig,
     metrics: &MetricsConfig,
-    java_command: Option<String>,
+    mut identity: WorkerIdentity,
     source: SourceFactory,
     stop: &StopSignal,
 ) -> Option<MetricsPipeline> {
@@ -343,7 +341,6 @@ fn collect_loop(
         }
     };
     let plan = ReadPlan::new(metrics);
-    let mut identity = WorkerIdentity::from_config(config.worker_config.as_deref(), java_command.as_deref());
     let latest: Latest = Arc::new(RwLock::new(Arc::new(Vec::new())));
     let export_failures = Arc::new(AtomicU64::new(0));
     let mut totals = AgentCounters::default();
