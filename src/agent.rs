@@ -361,18 +361,31 @@ fn collect_loop(
                 continue;
             }
         }
+        // What was not known when the resource was made (an MBean read failed that cycle) is filled in later;
+        // the resource is fixed per pipeline, so a change means a new one.
+        let mut identity_changed = false;
+        if pipeline.is_some() && identity.kafka_version.is_none() {
+            let before = identity.clone();
+            identity.complete_from(&snapshot);
+            identity_changed = identity != before;
+        }
         let total = obs.series_count();
         let current = pipeline.as_ref().map(|p| p.sizing);
         let largest = |shards: usize| obs.largest_metric_per_shard(shards);
-        if current.map(|c| !c.fits(total, largest(c.shards))).unwrap_or(true) {
-            let shards = Sizing::for_worker(total, 0).shards;
-            let sizing = Sizing::for_worker(total, largest(shards));
+        let resize = current.map(|c| !c.fits(total, largest(c.shards))).unwrap_or(true);
+        if resize || identity_changed {
+            let sizing = match current {
+                Some(c) if !resize => c,
+                _ => Sizing::for_worker(total, largest(Sizing::for_worker(total, 0).shards)),
+            };
             if let Some(old) = pipeline.take() {
-                crate::log_info!(
-                    "{total} series: exporting in {} part(s) of up to {} series per metric",
-                    sizing.shards,
-                    sizing.cardinality_limit
-                );
+                if resize {
+                    crate::log_info!(
+                        "{total} series: exporting in {} part(s) of up to {} series per metric",
+                        sizing.shards,
+                        sizing.cardinality_limit
+                    );
+                }
                 old.shutdown();
             }
             match MetricsPipeline::build(

@@ -68,23 +68,18 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
         );
     }
 
-    // The traced example connectors (the agent jar carries the API; the examples jar is on the classpath):
-    // 20 records → topic → a file.
+    // The pipelines: the traced example connectors (the agent jar carries the API; the examples jar is on the
+    // classpath) and, where this Kafka release has connect-file, Kafka's FileStream connectors; 20 records
+    // each. Data flows only once the cluster has assigned every pipeline task and stopped rebalancing: a task
+    // moved to the other worker mid-stream starts its counters afresh there, and the sums over both workers
+    // checked below would fall short. So the traced source comes last, into a balanced cluster (one more
+    // connector and task cannot make Connect's cooperative assignor revoke anything), and the FileStream input
+    // file is written after that.
     let dir = cluster.dir.join("files");
     std::fs::create_dir_all(&dir).unwrap();
     let traced_out = dir.join("traced-out.txt");
-    put_connector(
-        &w0,
-        "traced-source",
-        &[
-            ("connector.class", "io.connectotel.examples.TracedSourceConnector"),
-            ("topic", "e2e-traced"),
-            ("records.per.poll", "5"),
-            ("poll.interval.ms", "500"),
-            ("max.records", "20"),
-            ("tasks.max", "1"),
-        ],
-    );
+    let lines_in = dir.join("in.txt");
+    let lines_out = dir.join("out.txt");
     put_connector(
         &w0,
         "traced-sink",
@@ -95,13 +90,9 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             ("tasks.max", "1"),
         ],
     );
-    // Kafka's FileStream pipeline, where this Kafka release's connect-file is available: 20 lines in → out.
     let mut pipelines = vec![("traced-source", "traced-sink", traced_out.clone())];
     if cluster.file_connectors {
-        let input = dir.join("in.txt");
-        let output = dir.join("out.txt");
-        let lines: Vec<String> = (1..=20).map(|i| format!("line {i}")).collect();
-        std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+        // The source waits for its file to appear.
         put_connector(
             &w0,
             "lines-source",
@@ -110,7 +101,7 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
                     "connector.class",
                     "org.apache.kafka.connect.file.FileStreamSourceConnector",
                 ),
-                ("file", input.to_str().unwrap()),
+                ("file", lines_in.to_str().unwrap()),
                 ("topic", "e2e-lines"),
                 ("tasks.max", "1"),
             ],
@@ -123,17 +114,62 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
                     "connector.class",
                     "org.apache.kafka.connect.file.FileStreamSinkConnector",
                 ),
-                ("file", output.to_str().unwrap()),
+                ("file", lines_out.to_str().unwrap()),
                 ("topics", "e2e-lines"),
                 ("tasks.max", "1"),
             ],
         );
-        pipelines.push(("lines-source", "lines-sink", output));
+        pipelines.push(("lines-source", "lines-sink", lines_out));
     } else {
         eprintln!(
             "Kafka {}: no connect-file here; the FileStream pipeline is left out",
             cluster.version
         );
+    }
+    let settled = |tasks: usize| {
+        let w0 = w0.clone();
+        let mut since: Option<(String, std::time::Instant)> = None;
+        eventually(
+            &cluster,
+            WAIT,
+            &format!("{tasks} tasks RUNNING and the assignment unchanged for 6 s"),
+            move || {
+                let (status, body) = rest("GET", &format!("{w0}/connectors?expand=status"), None);
+                // Each connector and each task says RUNNING once assigned and started.
+                let running = body.matches("\"state\":\"RUNNING\"").count();
+                if status != 200 || running != 2 * tasks {
+                    since = None;
+                    return None;
+                }
+                match &since {
+                    Some((seen, t)) if *seen == body => (t.elapsed() >= Duration::from_secs(6)).then_some(()),
+                    _ => {
+                        since = Some((body, std::time::Instant::now()));
+                        None
+                    }
+                }
+            },
+        )
+    };
+    settled(2 * pipelines.len() - 1);
+    put_connector(
+        &w0,
+        "traced-source",
+        &[
+            ("connector.class", "io.connectotel.examples.TracedSourceConnector"),
+            ("topic", "e2e-traced"),
+            ("records.per.poll", "5"),
+            ("poll.interval.ms", "500"),
+            ("max.records", "20"),
+            ("tasks.max", "1"),
+        ],
+    );
+    settled(2 * pipelines.len());
+    if cluster.file_connectors {
+        let lines: Vec<String> = (1..=20).map(|i| format!("line {i}")).collect();
+        let partial = dir.join("in.txt.partial");
+        std::fs::write(&partial, lines.join("\n") + "\n").unwrap();
+        std::fs::rename(&partial, &lines_in).unwrap();
     }
     for (source, sink, out) in &pipelines {
         eventually(
@@ -263,6 +299,20 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             ids.iter().any(|id| latest[id].iter().any(|p| p.name == name)),
             "{name} arrived from no worker\n{}",
             cluster.logs_tail()
+        );
+    }
+    // The agent asks each MBean only for attributes it declares: Kafka's JmxReporter logs a WARN with a stack
+    // trace for every other one, on every cycle. (A declared getter that throws is logged too: Connect 3.9's
+    // `connect-protocol` does while the worker joins its group. That one is Connect's own.)
+    for i in 1..=cluster.workers.len() {
+        let log = cluster.log(&format!("worker-{i}"));
+        let noise = log
+            .lines()
+            .filter(|l| l.starts_with("javax.management.AttributeNotFoundException"))
+            .count();
+        assert_eq!(
+            noise, 0,
+            "worker-{i} logged {noise} JmxReporter warnings caused by our reads"
         );
     }
     assert_eq!(

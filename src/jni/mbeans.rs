@@ -1,7 +1,13 @@
 //! Reads MBeans from the platform MBeanServer through JNI into a [`Snapshot`].
 //!
 //! Per cycle: one `queryNames` per domain, then one batched `getAttributes` per MBean with the attribute
-//! names the rules need (a cached `String[]` per group). Values become plain Rust: numbers, strings,
+//! names the rules need (a cached `String[]` per group).
+//!
+//! Only attributes an MBean declares are requested: Kafka's `JmxReporter` logs a WARN with a stack trace
+//! for every requested attribute it lacks (a source task without exactly-once has no `transaction-size-*`,
+//! Kafka 3.9 has no `header-converter-*`), which would flood the worker's log on every cycle. So the first
+//! read of an MBean asks `getMBeanInfo` once; an MBean lacking some attributes is asked again now and then,
+//! since Kafka adds metrics to a live MBean. Values become plain Rust: numbers, strings,
 //! booleans, `CompositeData` items; anything else (enums such as Kafka 4.1's `ConnectorType`) via
 //! `toString()`. An MBean that vanished between query and read, or an attribute that throws, is counted
 //! and skipped; it never stops the cycle.
@@ -131,6 +137,23 @@ pub struct MBeanReader {
     attribute_arrays: HashMap<usize, Global<JObjectArray<'static, JString<'static>>>>,
     /// `CompositeData` item names.
     item_keys: HashMap<&'static str, Global<JString<'static>>>,
+    /// Per MBean (canonical name) read in the last cycle: which of its group's attributes it declares.
+    known: HashMap<String, Declared>,
+    /// `String[]`s for MBeans that declare only some of their group's attributes: (group, which, array).
+    subsets: Vec<(usize, Vec<bool>, Global<JObjectArray<'static, JString<'static>>>)>,
+    cycle: u64,
+}
+
+/// How often (in cycles) an MBean lacking some attributes is asked again what it declares.
+const RECHECK_CYCLES: u64 = 20;
+
+struct Declared {
+    /// `None`: every attribute of the group; else an index into `MBeanReader::subsets`.
+    subset: Option<usize>,
+    /// How many attributes are requested.
+    requested: usize,
+    recheck_at: u64,
+    seen: u64,
 }
 
 /// Clears a pending Java exception: errors are handled in Rust.
@@ -163,6 +186,9 @@ impl MBeanReader {
             queries: HashMap::new(),
             attribute_arrays: HashMap::new(),
             item_keys: HashMap::new(),
+            known: HashMap::new(),
+            subsets: Vec::new(),
+            cycle: 0,
         })
     }
 
@@ -263,6 +289,76 @@ impl MBeanReader {
         Ok(names)
     }
 
+    /// Which of `attrs` the MBean declares, from its `MBeanInfo`.
+    fn declared_subset(&self, env: &mut Env<'_>, name: &JObject<'_>, attrs: &[AttributeRequest]) -> JResult<Vec<bool>> {
+        let names = self.declared_attributes(env, name)?;
+        let n = names.len(env)?;
+        let mut declared = Vec::with_capacity(n);
+        for i in 0..n {
+            let s = names.get_element(env, i)?;
+            declared.push(s.try_to_string(env)?);
+            env.delete_local_ref(s);
+        }
+        Ok(attrs.iter().map(|a| declared.iter().any(|d| d == a.name)).collect())
+    }
+
+    /// Learns (or re-learns, when due) which attributes of its group an MBean declares.
+    fn learn_declared(
+        &mut self,
+        env: &mut Env<'_>,
+        name: &JObject<'_>,
+        canonical: &str,
+        group: usize,
+        attrs: &[AttributeRequest],
+    ) -> JResult<()> {
+        let cycle = self.cycle;
+        if let Some(k) = self.known.get_mut(canonical) {
+            k.seen = cycle;
+            if k.subset.is_none() || cycle < k.recheck_at {
+                return Ok(());
+            }
+        }
+        let which = self.declared_subset(env, name, attrs)?;
+        let requested = which.iter().filter(|w| **w).count();
+        let subset = if requested == attrs.len() {
+            None
+        } else if let Some(i) = self.subsets.iter().position(|(g, w, _)| *g == group && *w == which) {
+            Some(i)
+        } else {
+            let empty = JString::null();
+            let array = JObjectArray::<JString>::new(env, requested, &empty)?;
+            for (i, a) in attrs
+                .iter()
+                .zip(&which)
+                .filter(|(_, w)| **w)
+                .map(|(a, _)| a)
+                .enumerate()
+            {
+                let s = env.new_string(a.name)?;
+                array.set_element(env, i, &s)?;
+                env.delete_local_ref(s);
+            }
+            let global = env.new_global_ref(&array)?;
+            self.subsets.push((group, which, global));
+            Some(self.subsets.len() - 1)
+        };
+        // Spread re-checks over cycles so that MBeans first seen together are not all asked at once.
+        let spread = canonical
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+            % RECHECK_CYCLES;
+        self.known.insert(
+            canonical.to_string(),
+            Declared {
+                subset,
+                requested,
+                recheck_at: cycle + RECHECK_CYCLES + spread,
+                seen: cycle,
+            },
+        );
+        Ok(())
+    }
+
     fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<f64> {
         // SAFETY: doubleValue()D resolved on java.lang.Number; callers checked `v` is a Number.
         unsafe { env.call_method_unchecked(v, self.m.double_value, DOUBLE, &[]) }?.d()
@@ -319,10 +415,25 @@ impl MBeanReader {
     ) -> JResult<Option<Vec<(String, Value)>>> {
         let name = self.object_name(env, canonical)?;
         let names_local;
+        let mut requested = attrs.map_or(0, |a| a.len());
         let names: &JObjectArray<JString> = match attrs {
             Some(a) => {
                 self.attribute_array(env, group, a)?;
-                &self.attribute_arrays[&group]
+                match self.learn_declared(env, &name, canonical, group, a) {
+                    Ok(()) => {}
+                    Err(JniError::JavaException) => {
+                        // InstanceNotFoundException: unregistered between queryNames and now.
+                        clear(env);
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
+                }
+                let declared = &self.known[canonical];
+                requested = declared.requested;
+                match declared.subset {
+                    None => &self.attribute_arrays[&group],
+                    Some(i) => &self.subsets[i].2,
+                }
             }
             None => match self.declared_attributes(env, &name) {
                 Ok(n) => {
@@ -375,8 +486,8 @@ impl MBeanReader {
             env.delete_local_ref(attr);
         }
         // getAttributes leaves out attributes whose getter threw.
-        if let Some(a) = attrs {
-            for _ in values.len()..a.len() {
+        if attrs.is_some() {
+            for _ in values.len()..requested {
                 stats.error("attribute");
             }
         }
@@ -388,6 +499,7 @@ impl MBeanReader {
     pub fn read(&mut self, env: &mut Env<'_>, plan: &ReadPlan) -> Snapshot {
         let mut snapshot = Snapshot::default();
         let mut stats = ReadStats::default();
+        self.cycle += 1;
         for pattern in &plan.queries {
             let names = match env.with_local_frame(64, |env| self.query_names(env, pattern)) {
                 Ok(n) => n,
@@ -418,6 +530,9 @@ impl MBeanReader {
                 }
             }
         }
+        // Forget MBeans that are gone (a re-registered one is asked afresh).
+        let cycle = self.cycle;
+        self.known.retain(|_, k| k.seen == cycle);
         snapshot.stats = stats;
         snapshot
     }
