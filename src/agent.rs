@@ -19,6 +19,7 @@ use crate::config::{self, AgentConfig, MetricsConfig, Sources};
 use crate::mapping::{self, Observations};
 use crate::metrics::{Latest, MetricsPipeline, Sizing};
 use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
+use crate::stall::StallWatch;
 use crate::worker::{host_name, WorkerIdentity};
 
 /// Reads MBeans. Implemented by the JNI boundary; created and used on the collector thread only.
@@ -346,10 +347,14 @@ fn collect_loop(
     let mut totals = AgentCounters::default();
     let mut pipeline: Option<MetricsPipeline> = None;
     let started = Instant::now();
+    let mut stalls = StallWatch::new(metrics.stall_intervals);
     loop {
         let begun = Instant::now();
         let mut snapshot = source.read(&plan);
         let mut obs = mapping::map(&snapshot);
+        if metrics.groups.contains("task") {
+            stalls.observe(&mut obs, Instant::now());
+        }
         snapshot.stats.duration = begun.elapsed();
 
         if pipeline.is_none() {

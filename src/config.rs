@@ -138,6 +138,8 @@ pub struct MetricsConfig {
     /// ObjectName patterns (JMX syntax); empty = everything our rules know.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// Collections without progress after which a running task with work waiting is stalled.
+    pub stall_intervals: u32,
 }
 
 /// How new root spans are sampled (the OpenTelemetry `otel.traces.sampler` values).
@@ -186,6 +188,7 @@ pub struct Problem(pub String);
 
 const DEFAULT_INTERVAL_MS: u64 = 30_000;
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+const DEFAULT_STALL_INTERVALS: u64 = 4;
 
 /// Our own keys. Anything else under `otel.connect.` is reported as unknown.
 fn known_connect_key(key: &str) -> bool {
@@ -194,7 +197,8 @@ fn known_connect_key(key: &str) -> bool {
         | "otel.connect.mbeans.include"
         | "otel.connect.mbeans.exclude"
         | "otel.connect.worker.config"
-        | "otel.connect.log.level" => true,
+        | "otel.connect.log.level"
+        | "otel.connect.stall.intervals" => true,
         _ => key
             .strip_prefix("otel.connect.metrics.")
             .and_then(|rest| rest.strip_suffix(".enabled"))
@@ -410,11 +414,22 @@ impl<'a> Resolver<'a> {
         }
         let include = self.patterns("otel.connect.mbeans.include")?;
         let exclude = self.patterns("otel.connect.mbeans.exclude")?;
+        // A bad value keeps the default: stall detection is one metric, not a reason to stop collecting.
+        let stall_intervals = self
+            .number(
+                &["otel.connect.stall.intervals"],
+                DEFAULT_STALL_INTERVALS,
+                1,
+                "the default 4 is used",
+            )
+            .unwrap_or(DEFAULT_STALL_INTERVALS)
+            .min(u32::MAX as u64) as u32;
         Ok(Some(MetricsConfig {
             interval,
             groups,
             include,
             exclude,
+            stall_intervals,
         }))
     }
 }
@@ -535,7 +550,8 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
             let (value, origin) = sources.get(&key).unwrap_or(("", "environment"));
             let expected = format!(
                 "one of otel.connect.library.path, otel.connect.mbeans.include, otel.connect.mbeans.exclude, \
-                 otel.connect.worker.config, otel.connect.log.level, otel.connect.metrics.<group>.enabled \
+                 otel.connect.worker.config, otel.connect.log.level, otel.connect.stall.intervals, \
+                 otel.connect.metrics.<group>.enabled \
                  (groups: {})",
                 GROUP_NAMES.join(", ")
             );

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod sdk_log;
 pub mod snapshot;
 pub mod spans;
+pub mod stall;
 pub mod worker;
 
 mod jni;

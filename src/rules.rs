@@ -211,7 +211,7 @@ pub static GROUPS: &[Group] = &[
             info("connect-protocol", "kafka.connect.protocol"),
             info("leader-name", "kafka.connect.leader.name"),
             gauge("epoch", "kafka.connect.worker.epoch", "{epoch}"),
-            gauge("rebalancing", "kafka.connect.worker.rebalancing", "1"),
+            gauge("rebalancing", "kafka.connect.worker.rebalancing", ""),
             total("completed-rebalances-total", "kafka.connect.worker.rebalance_completed_total", "{rebalance}"),
             gauge("rebalance-max-time-ms", "kafka.connect.worker.rebalance_max_time_ms", "ms"),
             gauge("rebalance-avg-time-ms", "kafka.connect.worker.rebalance_avg_time_ms", "ms"),
@@ -225,16 +225,16 @@ pub static GROUPS: &[Group] = &[
             info("connector-class", "kafka.connect.connector.class"),
             info("connector-type", "kafka.connect.connector.type"),
             info("connector-version", "kafka.connect.connector.version"),
-            m("status", "kafka.connect.connector.status", Kind::State { label: "kafka.connect.connector.state", states: CONNECTOR_STATES }, "1"),
-            m("status", "kafka.connect.connector.health", Kind::Health, "1"),
+            m("status", "kafka.connect.connector.status", Kind::State { label: "kafka.connect.connector.state", states: CONNECTOR_STATES }, ""),
+            m("status", "kafka.connect.connector.health", Kind::Health, ""),
         ],
     },
     Group {
         switch: "task", domain: KC, object_type: "connector-task-metrics", keys: &["connector", "task"], other_keys: false,
         scope: "connector.task", entity: Entity::Task, info_metric: Some("kafka.connect.connector.task.info"),
         metrics: &[
-            m("status", "kafka.connect.connector.task.status", Kind::State { label: "kafka.connect.task.state", states: TASK_STATES }, "1"),
-            m("status", "kafka.connect.task.health", Kind::Health, "1"),
+            m("status", "kafka.connect.connector.task.status", Kind::State { label: "kafka.connect.task.state", states: TASK_STATES }, ""),
+            m("status", "kafka.connect.task.health", Kind::Health, ""),
             gauge("running-ratio", "kafka.connect.connector.task.running_ratio", "1"),
             gauge("pause-ratio", "kafka.connect.connector.task.pause_ratio", "1"),
             gauge("batch-size-max", "kafka.connect.connector.task.batch_size_max", "{record}"),
@@ -292,7 +292,7 @@ pub static GROUPS: &[Group] = &[
             gauge("sink-record-active-count-max", "kafka.connect.sink.sink_record_active_count_max", "{record}"),
             gauge("sink-record-active-count-avg", "kafka.connect.sink.sink_record_active_count_avg", "{record}"),
             gauge("partition-count", "kafka.connect.sink.partition_count", "{partition}"),
-            gauge("offset-commit-seq-no", "kafka.connect.sink.offset_commit_seq_no", "1"),
+            gauge("offset-commit-seq-no", "kafka.connect.sink.offset_commit_seq_no", ""),
             gauge("offset-commit-completion-rate", "kafka.connect.sink.offset_commit_completion_rate", "{commit}/s"),
             total("offset-commit-completion-total", "kafka.connect.sink.offset_commit_completion_total", "{commit}"),
             gauge("offset-commit-skip-rate", "kafka.connect.sink.offset_commit_skip_rate", "{commit}/s"),
@@ -340,7 +340,7 @@ pub static GROUPS: &[Group] = &[
             Kind::AllNumeric {
                 label: "kafka.connect.plugin.metric",
             },
-            "1",
+            "",
         )],
     },
     Group {
@@ -527,6 +527,13 @@ pub const CONTRACT_NAMES: &[&str] = &[
     "kafka.connect.plugins.value",
 ];
 
+/// Metrics the agent derives from successive collections rather than reads (see `stall.rs`); switch `task`.
+#[rustfmt::skip]
+pub const DERIVED_METRICS: &[(&str, Kind, &str, &str)] = &[
+    ("kafka.connect.task.stalled", Kind::Gauge, "", "1 when a running task with work waiting made no progress for `otel.connect.stall.intervals` collections"),
+    ("kafka.connect.task.time_since_progress", Kind::Gauge, "s", "seconds since a running task's progress counters last moved"),
+];
+
 /// The agent's own metrics (switch `agent`): how collection and export are doing.
 #[rustfmt::skip]
 pub const AGENT_METRICS: &[(&str, Kind, &str, &str)] = &[
@@ -595,13 +602,16 @@ pub fn metric_defs() -> Vec<MetricDef> {
             match r.kind {
                 Kind::Info { .. } => {
                     if let Some(info) = g.info_metric {
-                        add(info, Kind::Gauge, "1", (g.object_type, r.attribute), g.switch);
+                        add(info, Kind::Gauge, "", (g.object_type, r.attribute), g.switch);
                     }
                 }
                 Kind::Label { .. } | Kind::TaskType => {}
                 _ => add(r.name, r.kind, r.unit, (g.object_type, r.attribute), g.switch),
             }
         }
+    }
+    for (name, kind, unit, what) in DERIVED_METRICS {
+        add(name, *kind, unit, ("(derived)", what), "task");
     }
     for (name, kind, unit, what) in AGENT_METRICS {
         add(name, *kind, unit, ("(agent)", what), "agent");

@@ -158,6 +158,7 @@ mod tests {
                 .collect(),
             include: include.iter().map(|s| s.to_string()).collect(),
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            stall_intervals: 4,
         }
     }
 
