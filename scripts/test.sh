@@ -10,6 +10,7 @@ scripts/setup.sh
 scripts/build.sh --test
 scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
+scripts/build-prometheus.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
 
 # The rest of the compatibility matrix: the end-to-end test again for each other cell of Kafka {4.4.0, 4.3.1,

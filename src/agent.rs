@@ -16,6 +16,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 
 use crate::config::{self, AgentConfig, MetricsConfig, Sources};
+use crate::failures::{rest_target, FailureReporter, FailureWatch};
 use crate::mapping::{self, Observations};
 use crate::metrics::{Latest, MetricsPipeline, Sizing};
 use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
@@ -348,6 +349,9 @@ fn collect_loop(
     let mut pipeline: Option<MetricsPipeline> = None;
     let started = Instant::now();
     let mut stalls = StallWatch::new(metrics.stall_intervals);
+    let mut failure_watch = FailureWatch::default();
+    let mut reporter: Option<FailureReporter> = None;
+    let mut failures_off = false;
     loop {
         let begun = Instant::now();
         let mut snapshot = source.read(&plan);
@@ -408,10 +412,46 @@ fn collect_loop(
                 }
             }
         }
+        // Failure log records start with the first export, once the worker's identity is known.
+        if let (true, Some(failures), Some(logs)) = (
+            reporter.is_none() && !failures_off,
+            &config.failures,
+            &config.logs_exporter,
+        ) {
+            let target = identity
+                .rest
+                .clone()
+                .unwrap_or_else(|| rest_target(&Default::default()));
+            let worker_id = identity.worker_id.clone().unwrap_or_default();
+            reporter = match FailureReporter::start(logs, failures, target, resource(config, &identity), worker_id) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    crate::log::disabled("failure log records", &e);
+                    None
+                }
+            };
+            // Tried once: a failure to start is not retried every cycle.
+            if reporter.is_none() {
+                failures_off = true;
+            }
+        }
+        if let Some(r) = &reporter {
+            r.send(failure_watch.observe(&obs));
+        }
         let sizing = pipeline.as_ref().map(|p| p.sizing).unwrap_or(Sizing::for_worker(0, 0));
         if metrics.groups.contains("agent") {
             let failures = export_failures.load(Ordering::Relaxed);
             add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures, sizing);
+            if let Some(r) = &reporter {
+                let mut put = |name: &'static str, v: &AtomicU64| {
+                    obs.metrics.entry(name).or_default().push(mapping::Series {
+                        attributes: vec![],
+                        value: v.load(Ordering::Relaxed) as f64,
+                    })
+                };
+                put("connect_otel.failure_records.emitted", &r.stats.records);
+                put("connect_otel.failure_records.dropped", &r.stats.dropped);
+            }
         }
         *latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(obs.split(sizing.shards));
 
@@ -451,6 +491,7 @@ mod tests {
             cluster: Some("connect-cluster".into()),
             kafka_version: Some("4.1.0".into()),
             config_file: None,
+            rest: None,
         };
         let r = resource(&config, &id);
         let get = |k: &str| r.get(&opentelemetry::Key::from(k.to_string())).map(|v| v.to_string());

@@ -176,10 +176,24 @@ pub struct AgentConfig {
     pub metrics: Option<MetricsConfig>,
     pub metrics_exporter: Option<ExporterConfig>,
     pub traces_exporter: Option<ExporterConfig>,
+    pub logs_exporter: Option<ExporterConfig>,
+    /// `None` when failure log records are off (by choice, no logs exporter, or metrics off).
+    pub failures: Option<FailuresConfig>,
     /// `None` when tracing is off (no exporter, or a bad value).
     pub traces: Option<TracesConfig>,
     /// Explicit worker properties file; otherwise found from the worker's command line.
     pub worker_config: Option<String>,
+}
+
+/// Failure log records: where the worker's REST API is and how to log in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailuresConfig {
+    /// `otel.connect.rest.url`; otherwise the worker's first listener.
+    pub rest_url: Option<String>,
+    pub rest_username: Option<String>,
+    pub rest_password: Option<String>,
+    /// PEM CA for an HTTPS listener, when the worker's truststore is not PEM.
+    pub rest_ca: Option<String>,
 }
 
 /// One bad input, already phrased for the log.
@@ -198,7 +212,12 @@ fn known_connect_key(key: &str) -> bool {
         | "otel.connect.mbeans.exclude"
         | "otel.connect.worker.config"
         | "otel.connect.log.level"
-        | "otel.connect.stall.intervals" => true,
+        | "otel.connect.stall.intervals"
+        | "otel.connect.failures.enabled"
+        | "otel.connect.rest.url"
+        | "otel.connect.rest.username"
+        | "otel.connect.rest.password"
+        | "otel.connect.rest.ca" => true,
         _ => key
             .strip_prefix("otel.connect.metrics.")
             .and_then(|rest| rest.strip_suffix(".enabled"))
@@ -551,6 +570,7 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
             let expected = format!(
                 "one of otel.connect.library.path, otel.connect.mbeans.include, otel.connect.mbeans.exclude, \
                  otel.connect.worker.config, otel.connect.log.level, otel.connect.stall.intervals, \
+                 otel.connect.failures.enabled, otel.connect.rest.{{url,username,password,ca}}, \
                  otel.connect.metrics.<group>.enabled \
                  (groups: {})",
                 GROUP_NAMES.join(", ")
@@ -573,6 +593,22 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         .unwrap_or(false);
     let metrics_exporter = r.exporter("metrics").ok().flatten();
     let traces_exporter = r.exporter("traces").ok().flatten();
+    let logs_exporter = r.exporter("logs").ok().flatten();
+    let text = |k: &str| {
+        sources
+            .get(k)
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let failures_on = r
+        .bool("otel.connect.failures.enabled", true, "failure log records are off")
+        .unwrap_or(false);
+    let failures = (failures_on && logs_exporter.is_some()).then(|| FailuresConfig {
+        rest_url: text("otel.connect.rest.url"),
+        rest_username: text("otel.connect.rest.username"),
+        rest_password: text("otel.connect.rest.password"),
+        rest_ca: text("otel.connect.rest.ca"),
+    });
     let metrics = match r.metrics() {
         Ok(m) if metrics_exporter.is_some() => m,
         _ => None,
@@ -610,6 +646,8 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         metrics,
         metrics_exporter,
         traces_exporter,
+        logs_exporter,
+        failures,
         traces,
         worker_config,
     };
@@ -648,8 +686,12 @@ pub fn summary(c: &AgentConfig) -> String {
             m.groups.iter().cloned().collect::<Vec<_>>().join(",")
         ),
     };
+    let failures = match (&c.failures, &c.metrics) {
+        (Some(_), Some(_)) => exporter(&c.logs_exporter),
+        _ => "off".to_string(),
+    };
     format!(
-        "metrics: {metrics}; metrics exporter: {}; traces exporter: {}",
+        "metrics: {metrics}; metrics exporter: {}; traces exporter: {}; failure log records: {failures}",
         exporter(&c.metrics_exporter),
         exporter(&c.traces_exporter)
     )
@@ -746,7 +788,7 @@ mod tests {
         let (c, p) = resolve_with("otel.exporter.otlp.headers=secretvalue", &[], &[]);
         assert!(c.metrics_exporter.is_none());
         assert!(c.metrics.is_none(), "metrics need their exporter");
-        assert_eq!(p.len(), 2, "{p:?}"); // one for metrics, one for traces
+        assert_eq!(p.len(), 3, "{p:?}"); // one per signal: metrics, traces, logs
         assert!(!p[0].0.contains("secretvalue"), "{}", p[0].0);
         assert!(p[0].0.contains("otel.exporter.otlp.headers"));
     }

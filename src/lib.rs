@@ -9,6 +9,7 @@ pub mod log;
 
 pub mod agent;
 pub mod config;
+pub mod failures;
 pub mod ffi;
 pub mod mapping;
 pub mod metrics;

@@ -188,6 +188,10 @@ pub fn span_exporter(config: &ExporterConfig) -> Result<opentelemetry_otlp::Span
     build_exporter!(opentelemetry_otlp::SpanExporter, config)
 }
 
+pub fn log_exporter(config: &ExporterConfig) -> Result<opentelemetry_otlp::LogExporter, String> {
+    build_exporter!(opentelemetry_otlp::LogExporter, config)
+}
+
 /// Wraps a metric exporter to count failed exports (they become `connect_otel.export.failures`) and to log
 /// them, rate-limited, instead of leaving them to the SDK's silent internal log.
 pub struct CountingExporter<E> {

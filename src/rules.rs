@@ -549,6 +549,8 @@ pub const AGENT_METRICS: &[(&str, Kind, &str, &str)] = &[
     ("connect_otel.spans.dropped", Kind::Counter, "{span}", "spans dropped: tracing queue full, or their export failed"),
     ("connect_otel.spans.exported", Kind::Counter, "{span}", "spans exported"),
     ("connect_otel.spans.export.failures", Kind::Counter, "{export}", "span exports that failed"),
+    ("connect_otel.failure_records.emitted", Kind::Counter, "{record}", "failure log records emitted (a connector or task entering FAILED, or recovering)"),
+    ("connect_otel.failure_records.dropped", Kind::Counter, "{record}", "failure log records dropped because the reporter's queue was full"),
 ];
 
 /// Metric group switches, in the order they are documented.
@@ -636,11 +638,16 @@ pub fn markdown_table() -> String {
             Kind::Info { .. } | Kind::Label { .. } | Kind::TaskType => unreachable!("not published"),
         };
         let sources: Vec<String> = d.sources.iter().map(|(t, a)| format!("{t} : {a}")).collect();
+        let unit = if d.unit.is_empty() {
+            "—".to_string()
+        } else {
+            format!("`{}`", d.unit)
+        };
         s.push_str(&format!(
-            "| `{}` | {} | `{}` | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} |\n",
             d.name,
             kind,
-            d.unit,
+            unit,
             d.switch,
             sources.join(", ")
         ));

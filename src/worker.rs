@@ -15,6 +15,8 @@ pub struct WorkerIdentity {
     pub cluster: Option<String>,
     pub kafka_version: Option<String>,
     pub config_file: Option<String>,
+    /// The REST listener from the properties file (failure traces); `None` without one.
+    pub rest: Option<crate::failures::RestTarget>,
 }
 
 /// Java `.properties` format: `key=value`, `key: value`, `key value`, comments, continuation lines.
@@ -145,6 +147,7 @@ impl WorkerIdentity {
             worker_id: Some(worker_id_from(&props, &host_name())),
             cluster: props.get("group.id").cloned(),
             kafka_version: None,
+            rest: Some(crate::failures::rest_target(&props)),
             config_file: Some(file),
         }
     }

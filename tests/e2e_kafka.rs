@@ -5,10 +5,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::cluster::{eventually, listening_ports, put_connector, rest, Cluster};
 use support::collector::Collector;
+use support::prometheus::{Prometheus, EVALUATION_INTERVAL};
 use support::{select, Point, Receiver};
 
 const C: &str = "kafka.connect.connector";
@@ -41,17 +42,47 @@ fn task_state(receiver: &Receiver, ids: &[String], connector: &str, state: &str)
     )
 }
 
+/// Every expression of the Grafana dashboard, with its template variables set to match everything.
+fn dashboard_queries() -> Vec<(String, String)> {
+    let path = support::root().join("deploy/grafana/connect-otel-dashboard.json");
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    let mut panels: Vec<serde_json::Value> = dashboard["panels"].as_array().cloned().unwrap_or_default();
+    while let Some(panel) = panels.pop() {
+        panels.extend(panel["panels"].as_array().cloned().unwrap_or_default());
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            if let Some(expr) = target["expr"].as_str() {
+                let expr = expr
+                    .replace("$__rate_interval", "1m")
+                    .replace("$job", ".+")
+                    .replace("$instance", ".+")
+                    .replace("$connector", ".+");
+                out.push((panel["title"].as_str().unwrap_or("").to_string(), expr));
+            }
+        }
+    }
+    assert!(out.len() >= 10, "the dashboard has its panels: {out:?}");
+    out
+}
+
 #[test]
 fn two_workers_on_real_kafka_export_what_connect_does() {
     // Agents → the reference OpenTelemetry Collector (OTLP gRPC) → this test's receiver (OTLP/HTTP): every
     // check below also proves that the collector accepts what the agent sends.
+    // The collector also feeds a real Prometheus (OTLP receiver on, the project's alert rules loaded).
     let receiver = Receiver::start();
+    let prometheus = Prometheus::start(&support::temp_dir("prometheus"));
     let collector_dir = support::temp_dir("otelcol");
-    let collector = Collector::start(&receiver.http_endpoint(), &collector_dir);
+    let collector = Collector::start_with(
+        &receiver.http_endpoint(),
+        Some(&prometheus.otlp_endpoint()),
+        &collector_dir,
+    );
     let cluster = Cluster::start(
         2,
         &format!(
-            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000,otel.bsp.schedule.delay=500",
+            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000,otel.bsp.schedule.delay=500,\
+             otel.connect.stall.intervals=4",
             collector.grpc
         ),
     );
@@ -349,6 +380,58 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             .unwrap_or_default();
         (failed && health == vec![0.0]).then_some(())
     });
+    let failure_seen = Instant::now();
+    // One ERROR log record, with the trace from the worker's REST API.
+    let failed_records = |event: &str| {
+        receiver
+            .logs()
+            .into_iter()
+            .filter(|l| l.event_name == event && l.attributes.get(C).map(String::as_str) == Some("broken-sink"))
+            .collect::<Vec<_>>()
+    };
+    let record = eventually(&cluster, WAIT, "an ERROR log record with broken-sink's trace", || {
+        failed_records("kafka.connect.task.failed").into_iter().next()
+    });
+    assert_eq!((record.severity_number, record.severity_text.as_str()), (17, "ERROR"));
+    let attr = |k: &str| record.attributes.get(k).map(String::as_str).unwrap_or("");
+    assert_eq!(attr(T), "0");
+    assert_eq!(attr("kafka.connect.task.state"), "failed");
+    assert_eq!(
+        attr("kafka.connect.connector.class"),
+        "io.connectotel.examples.TracedSinkConnector"
+    );
+    assert!(ids.iter().any(|id| id == attr("kafka.connect.worker.id")), "{record:?}");
+    assert_eq!(
+        record.resource.get("service.instance.id").map(String::as_str),
+        Some(attr("kafka.connect.worker.id"))
+    );
+    assert!(
+        record.body.contains("NoSuchFileException") && record.body.contains("\tat "),
+        "the body is the task's stack trace: {}",
+        record.body
+    );
+    assert_eq!(attr("exception.stacktrace"), record.body);
+    // The failed-task alert fires in Prometheus, on the metrics that arrived there.
+    let alert = eventually(&cluster, WAIT, "KafkaConnectTaskFailed firing for broken-sink", || {
+        prometheus.alerts().into_iter().find(|a| {
+            a["labels"]["alertname"] == "KafkaConnectTaskFailed"
+                && a["labels"]["kafka_connect_connector"] == "broken-sink"
+                && a["state"] == "firing"
+        })
+    });
+    let alert_after = failure_seen.elapsed();
+    eprintln!("failed-task alert firing {alert_after:?} after the receiver saw health 0: {alert}");
+    // Two evaluation intervals, plus one export interval for the collector's second path to Prometheus.
+    assert!(
+        alert_after <= 2 * EVALUATION_INTERVAL + Duration::from_secs(3),
+        "the alert took {alert_after:?}"
+    );
+    assert!(alert["annotations"]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("broken-sink")));
+    // Once per transition: no second record while it stays FAILED.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(failed_records("kafka.connect.task.failed").len(), 1);
     // Fixed and restarted through the REST API: RUNNING again.
     std::fs::create_dir_all(&missing).unwrap();
     let (status, body) = rest(
@@ -365,6 +448,81 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
             && cluster_sum(&receiver, &ids, "kafka.connect.task.health", &[(C, "broken-sink")]) == 1.0)
             .then_some(())
     });
+    let recovered = eventually(&cluster, WAIT, "an INFO record: broken-sink recovered", || {
+        failed_records("kafka.connect.task.recovered").into_iter().next()
+    });
+    assert_eq!(recovered.severity_number, 9);
+
+    // A sink whose destination blocks (a FIFO nobody reads: the task's write never returns) is stalled; the
+    // traced source, idle since its 20 records, is not.
+    let fifo = dir.join("blocked-destination");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    put_connector(
+        &w0,
+        "stuck-sink",
+        &[
+            ("connector.class", "io.connectotel.examples.TracedSinkConnector"),
+            ("file", fifo.to_str().unwrap()),
+            ("topics", "e2e-traced"),
+            ("tasks.max", "1"),
+        ],
+    );
+    let stalled = |connector: &str| cluster_sum(&receiver, &ids, "kafka.connect.task.stalled", &[(C, connector)]);
+    eventually(&cluster, WAIT, "stuck-sink stalled, traced-source not", || {
+        let seen = all_workers(&receiver, &ids)?;
+        let idle_source = ids
+            .iter()
+            .any(|id| !select(&seen[id], "kafka.connect.task.stalled", &[(C, "traced-source")]).is_empty());
+        (stalled("stuck-sink") == 1.0 && idle_source && stalled("traced-source") == 0.0).then_some(())
+    });
+    let since = cluster_sum(
+        &receiver,
+        &ids,
+        "kafka.connect.task.time_since_progress",
+        &[(C, "stuck-sink")],
+    );
+    assert!(since >= 8.0, "4 intervals of 2 s without progress, got {since} s");
+    eventually(&cluster, WAIT, "Prometheus stores the stalled flag", || {
+        (!prometheus
+            .query("kafka_connect_task_stalled{kafka_connect_connector=\"stuck-sink\"} == 1")
+            .is_empty())
+        .then_some(())
+    });
+
+    // Every query of the Grafana dashboard returns data from this Prometheus.
+    for (title, expr) in dashboard_queries() {
+        eventually(&cluster, WAIT, &format!("dashboard panel {title:?}: {expr}"), || {
+            (!prometheus.query(&expr).is_empty()).then_some(())
+        });
+    }
+
+    // The destination answers again (a reader holds the FIFO open): the sink moves, no longer stalled.
+    let reader_fifo = fifo.clone();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(reader_fifo)
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        while f.read(&mut buf).is_ok() {}
+    });
+    eventually(
+        &cluster,
+        WAIT,
+        "stuck-sink moves again and is no longer stalled",
+        || {
+            let seen = all_workers(&receiver, &ids)?;
+            let reported = ids
+                .iter()
+                .any(|id| !select(&seen[id], "kafka.connect.task.stalled", &[(C, "stuck-sink")]).is_empty());
+            (reported && stalled("stuck-sink") == 0.0).then_some(())
+        },
+    );
+    let (status, body) = rest("DELETE", &format!("{w0}/connectors/stuck-sink"), None);
+    assert!((200..300).contains(&status), "delete stuck-sink: {status} {body}");
 
     // One worker stopped: the survivor rebalances and takes over every task, including the ones that ran on
     // the stopped worker.

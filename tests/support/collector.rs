@@ -15,8 +15,13 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// Starts the collector forwarding metrics and traces to `http_receiver` (e.g. `http://127.0.0.1:4318`).
+    /// Starts the collector forwarding metrics, traces and logs to `http_receiver` (e.g. `http://127.0.0.1:4318`).
     pub fn start(http_receiver: &str, dir: &std::path::Path) -> Collector {
+        Collector::start_with(http_receiver, None, dir)
+    }
+
+    /// The same, with metrics also sent to a Prometheus OTLP endpoint (e.g. `http://127.0.0.1:9090/api/v1/otlp`).
+    pub fn start_with(http_receiver: &str, prometheus: Option<&str>, dir: &std::path::Path) -> Collector {
         let bin = root().join(".cache/otelcol/connect-otel-testcol");
         assert!(
             bin.is_file(),
@@ -33,10 +38,19 @@ impl Collector {
             &config,
             format!(
                 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}\n\
-                 exporters:\n  otlphttp:\n    endpoint: {http_receiver}\n    compression: none\n\
+                 exporters:\n  otlphttp:\n    endpoint: {http_receiver}\n    compression: none\n{prom_exporter}\
                  service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n\
-                 \x20   metrics:\n      receivers: [otlp]\n      exporters: [otlphttp]\n\
-                 \x20   traces:\n      receivers: [otlp]\n      exporters: [otlphttp]\n"
+                 \x20   metrics:\n      receivers: [otlp]\n      exporters: [otlphttp{prom_name}]\n\
+                 \x20   traces:\n      receivers: [otlp]\n      exporters: [otlphttp]\n\
+                 \x20   logs:\n      receivers: [otlp]\n      exporters: [otlphttp]\n",
+                prom_exporter = prometheus
+                    .map(|p| format!("  otlphttp/prometheus:\n    endpoint: {p}\n    compression: none\n"))
+                    .unwrap_or_default(),
+                prom_name = if prometheus.is_some() {
+                    ", otlphttp/prometheus"
+                } else {
+                    ""
+                },
             ),
         )
         .unwrap();

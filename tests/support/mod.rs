@@ -10,6 +10,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -25,6 +27,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub mod cluster;
 pub mod collector;
+pub mod prometheus;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -70,6 +73,7 @@ pub struct Received<T> {
 pub struct Store {
     pub metrics: Vec<Received<ExportMetricsServiceRequest>>,
     pub traces: Vec<Received<ExportTraceServiceRequest>>,
+    pub logs: Vec<Received<ExportLogsServiceRequest>>,
 }
 
 pub struct Receiver {
@@ -125,6 +129,22 @@ impl TraceService for GrpcSink {
             at: Instant::now(),
         });
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for GrpcSink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        let headers = metadata_map(request.metadata());
+        self.0.lock().unwrap().logs.push(Received {
+            request: request.into_inner(),
+            headers,
+            at: Instant::now(),
+        });
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
     }
 }
 
@@ -195,6 +215,17 @@ async fn serve_http_connection(mut sock: tokio::net::TcpStream, store: Arc<Mutex
                 }
                 Err(_) => "400 Bad Request",
             },
+            "/v1/logs" => match ExportLogsServiceRequest::decode(&body[..]) {
+                Ok(r) => {
+                    store.lock().unwrap().logs.push(Received {
+                        request: r,
+                        headers,
+                        at: Instant::now(),
+                    });
+                    "200 OK"
+                }
+                Err(_) => "400 Bad Request",
+            },
             _ => "404 Not Found",
         };
         let reply = format!("HTTP/1.1 {status}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n");
@@ -239,7 +270,8 @@ impl Receiver {
                             .accept_compressed(gzip)
                             .max_decoding_message_size(MAX_MESSAGE),
                     )
-                    .add_service(TraceServiceServer::new(sink).accept_compressed(gzip))
+                    .add_service(TraceServiceServer::new(sink.clone()).accept_compressed(gzip))
+                    .add_service(LogsServiceServer::new(sink).accept_compressed(gzip))
                     .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(grpc_listener))
                     .await
                     .unwrap();
@@ -465,6 +497,42 @@ pub struct SpanView {
     pub flags: u32,
     pub start: u64,
     pub end: u64,
+}
+
+/// One log record as the tests look at it.
+#[derive(Clone, Debug)]
+pub struct LogView {
+    pub event_name: String,
+    pub severity_number: i32,
+    pub severity_text: String,
+    pub body: String,
+    pub attributes: BTreeMap<String, String>,
+    pub resource: BTreeMap<String, String>,
+}
+
+impl Receiver {
+    pub fn logs(&self) -> Vec<LogView> {
+        let store = self.store.lock().unwrap();
+        let mut out = Vec::new();
+        for r in &store.logs {
+            for rl in &r.request.resource_logs {
+                let resource = rl.resource.as_ref().map(|r| kv_map(&r.attributes)).unwrap_or_default();
+                for sl in &rl.scope_logs {
+                    for l in &sl.log_records {
+                        out.push(LogView {
+                            event_name: l.event_name.clone(),
+                            severity_number: l.severity_number,
+                            severity_text: l.severity_text.clone(),
+                            body: any_to_string(&l.body),
+                            attributes: kv_map(&l.attributes),
+                            resource: resource.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 fn hex(b: &[u8]) -> String {
