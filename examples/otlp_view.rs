@@ -1,5 +1,6 @@
 //! A local OTLP receiver with a live terminal view of what connect-otel exports: workers, connectors and
-//! tasks with their state, records/s in and out, sink lag, offset-commit success, the last failure, spans.
+//! tasks with their state, records/s in and out, sink lag, offset-commit success, the last failure with the
+//! trace from its failure log record, spans.
 //!
 //!   cargo run --release --example otlp_view -- [PORT]      (gRPC, default 4317)
 //!
@@ -10,6 +11,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -30,6 +33,8 @@ struct State {
     spans: Vec<Instant>,
     last_trace: Option<String>,
     last_failure: Option<String>,
+    /// The newest failure log record: who, and the first lines of its trace.
+    last_failure_record: Option<(String, Vec<String>)>,
 }
 
 #[derive(Default)]
@@ -157,6 +162,42 @@ impl TraceService for Sink {
     }
 }
 
+#[tonic::async_trait]
+impl LogsService for Sink {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for rl in request.into_inner().resource_logs {
+            for sl in rl.scope_logs {
+                for record in sl.log_records {
+                    let get = |k: &str| {
+                        record
+                            .attributes
+                            .iter()
+                            .find(|kv| kv.key == k)
+                            .map(|kv| text(&kv.value))
+                            .unwrap_or_default()
+                    };
+                    let who = format!(
+                        "{} {}/{} on {} ({})",
+                        record.severity_text,
+                        get("kafka.connect.connector"),
+                        get("kafka.connect.task.id"),
+                        get("kafka.connect.worker.id"),
+                        clock()
+                    );
+                    let body = text(&record.body);
+                    let lines = body.lines().take(3).map(|l| l.chars().take(76).collect()).collect();
+                    state.last_failure_record = Some((who, lines));
+                }
+            }
+        }
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+    }
+}
+
 fn clock() -> String {
     let s = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -279,6 +320,12 @@ fn render(state: &mut State, port: u16) -> String {
         "LAST FAILURE  {}",
         state.last_failure.clone().unwrap_or_else(|| "none".into())
     );
+    if let Some((who, lines)) = &state.last_failure_record {
+        let _ = writeln!(out, "FAILURE LOG   {who}");
+        for l in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
     state.spans.retain(|t| t.elapsed() < Duration::from_secs(10));
     let _ = writeln!(
         out,
@@ -302,7 +349,8 @@ fn main() {
         let addr = format!("127.0.0.1:{port}").parse().expect("address");
         let served = tonic::transport::Server::builder()
             .add_service(MetricsServiceServer::new(sink.clone()).max_decoding_message_size(16 << 20))
-            .add_service(TraceServiceServer::new(sink).max_decoding_message_size(16 << 20))
+            .add_service(TraceServiceServer::new(sink.clone()).max_decoding_message_size(16 << 20))
+            .add_service(LogsServiceServer::new(sink).max_decoding_message_size(16 << 20))
             .serve(addr)
             .await;
         if let Err(e) = served {
