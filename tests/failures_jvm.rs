@@ -200,3 +200,65 @@ fn without_the_rest_api_the_record_says_why_in_one_line_and_collection_goes_on()
         .collect();
     assert_eq!(lines.len(), 1, "one line for the unreachable REST API:\n{stderr}");
 }
+
+#[test]
+fn an_https_listener_is_verified_with_the_workers_pem_truststore() {
+    let dir = support::temp_dir("failures-https");
+    support::certificates(&dir);
+    // The REST API over TLS: openssl's s_server serving the status JSON as a file named like the request path.
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let status = format!(
+        r#"{{"files":{{"status":{{"name":"files","connector":{{"state":"RUNNING","worker_id":"127.0.0.1:{port}"}},"tasks":[{{"id":1,"state":"FAILED","worker_id":"127.0.0.1:{port}","trace":{}}}],"type":"source"}},"info":{{"name":"files","config":{{"connector.class":"com.example.FileSource"}},"tasks":[],"type":"source"}}}}}}"#,
+        json_string(TRACE)
+    );
+    std::fs::write(www.join("connectors?expand=status&expand=info"), status).unwrap();
+    let mut server = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
+        .arg("-cert")
+        .arg(dir.join("server.pem"))
+        .arg("-key")
+        .arg(dir.join("server.key"))
+        .current_dir(&www)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < WAIT, "s_server did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let props = dir.join("connect-distributed.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "group.id=tls-cluster\nlisteners=https://127.0.0.1:{port}\nlisteners.https.ssl.truststore.type=PEM\n\
+             listeners.https.ssl.truststore.location={}\n",
+            dir.join("ca.pem").display()
+        ),
+    )
+    .unwrap();
+
+    let receiver = Receiver::start();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!(
+            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=500,otel.connect.worker.config={}",
+            receiver.grpc_endpoint(),
+            props.display()
+        ))
+        .spawn();
+    jvm.cmd("worker");
+    jvm.cmd("connector files source 2");
+    receiver.wait_for(WAIT, "task metrics", |p| {
+        p.iter().any(|x| x.name == "kafka.connect.task.health")
+    });
+    jvm.cmd("set connector-task-metrics files 1 status failed");
+    let r = wait_for_record(&receiver, "kafka.connect.task.failed");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(r.body, TRACE, "the trace came over HTTPS");
+    let (status, _, _) = jvm.exit(WAIT);
+    assert!(status.success());
+}

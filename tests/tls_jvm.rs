@@ -3,100 +3,16 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use support::{JvmBuilder, Receiver};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate, in `dir`.
-fn certificates(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=connect-otel test CA",
-        ],
-    );
-    for (name, usage, san) in [
-        ("server", "serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"),
-        ("client", "clientAuth", ""),
-    ] {
-        std::fs::write(
-            dir.join(format!("{name}.ext")),
-            format!(
-                "{san}basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage={usage}\n"
-            ),
-        )
-        .unwrap();
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.csr"),
-                "-subj",
-                &format!("/CN=connect-otel test {name}"),
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &format!("{name}.csr"),
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &format!("{name}.pem"),
-                "-days",
-                "2",
-                "-extfile",
-                &format!("{name}.ext"),
-            ],
-        );
-    }
-}
-
 #[test]
 fn metrics_arrive_over_mtls_and_a_missing_client_certificate_is_refused() {
     let dir = support::temp_dir("tls");
-    certificates(&dir);
+    support::certificates(&dir);
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     let receiver = Receiver::start_with_tls(Some((read("server.pem"), read("server.key"), read("ca.pem"))));
     let endpoint = format!("https://127.0.0.1:{}", receiver.grpc.port());
