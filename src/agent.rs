@@ -510,12 +510,12 @@ mod tests {
             small,
             Sizing {
                 shards: 1,
-                cardinality_limit: 2000
+                cardinality_limit: 64
             }
         );
-        assert!(small.fits(15_000, 1500));
+        assert!(small.fits(15_000, 64));
         assert!(!small.fits(15_001, 10), "too many series for one export");
-        assert!(!small.fits(500, 2001), "one metric over the limit");
+        assert!(!small.fits(500, 65), "one metric over the limit");
         let big = Sizing::for_worker(45_000, 1600);
         assert_eq!(
             big,

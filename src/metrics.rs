@@ -19,8 +19,11 @@ use crate::mapping::Observations;
 use crate::otlp::{metric_exporter, CountingExporter};
 use crate::rules::{metric_defs, Kind};
 
-/// The SDK's default per-metric series cap; ours never goes below it.
-pub const MIN_CARDINALITY_LIMIT: usize = 2000;
+/// The floor of the per-metric series cap. The SDK sizes every instrument's map to its cap up front (about
+/// 70 bytes a series), so the SDK's default of 2,000 for each of ~270 instruments and each export part cost a
+/// 1,000-task worker ~180 MB of native memory (measured with heaptrack, BENCHMARKS.md); the cap follows the
+/// largest metric instead (twice it), and a metric that outgrows it rebuilds the pipeline before publishing.
+pub const MIN_CARDINALITY_LIMIT: usize = 64;
 
 /// Series per export that keep a request under a collector's 4 MiB gRPC message limit (measured: about
 /// 130 bytes per series on the wire, so 15,000 series ≈ 2 MB).

@@ -242,8 +242,13 @@ impl MBeanReader {
         Ok(())
     }
 
-    /// Canonical names of every MBean matching `pattern`.
-    fn query_names(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<Vec<String>> {
+    /// Canonical names of every MBean matching `pattern`, and the `ObjectName`s themselves (in the same
+    /// order) to read them with: parsing a new `ObjectName` per MBean per cycle was most of our Java garbage.
+    fn query_names(
+        &mut self,
+        env: &mut Env<'_>,
+        pattern: &str,
+    ) -> JResult<(Vec<String>, Global<JObjectArray<'static>>)> {
         self.query_object(env, pattern)?;
         let query = &self.queries[pattern];
         let args = [
@@ -261,7 +266,7 @@ impl MBeanReader {
             out.push(java_string(env, canonical)?);
             env.delete_local_ref(name);
         }
-        Ok(out)
+        Ok((out, env.new_global_ref(&array)?))
     }
 
     /// The names of every attribute an MBean declares (for groups that take all of them).
@@ -405,15 +410,18 @@ impl MBeanReader {
     }
 
     /// Reads one MBean's attributes. `Ok(None)` when it vanished since the query.
+    #[allow(clippy::too_many_arguments)]
     fn read_mbean(
         &mut self,
         env: &mut Env<'_>,
+        object_names: &JObjectArray<'_>,
+        index: usize,
         canonical: &str,
         group: usize,
         attrs: Option<&[AttributeRequest]>,
         stats: &mut ReadStats,
     ) -> JResult<Option<Vec<(String, Value)>>> {
-        let name = self.object_name(env, canonical)?;
+        let name = object_names.get_element(env, index)?;
         let names_local;
         let mut requested = attrs.map_or(0, |a| a.len());
         let names: &JObjectArray<JString> = match attrs {
@@ -501,7 +509,7 @@ impl MBeanReader {
         let mut stats = ReadStats::default();
         self.cycle += 1;
         for pattern in &plan.queries {
-            let names = match env.with_local_frame(64, |env| self.query_names(env, pattern)) {
+            let (names, object_names) = match env.with_local_frame(64, |env| self.query_names(env, pattern)) {
                 Ok(n) => n,
                 Err(_) => {
                     clear(env);
@@ -509,14 +517,16 @@ impl MBeanReader {
                     continue;
                 }
             };
-            for canonical in names {
+            for (index, canonical) in names.into_iter().enumerate() {
                 let Some(name) = ObjectName::parse(&canonical) else {
                     stats.error("name");
                     continue;
                 };
                 let Some(group) = plan.classify(&name) else { continue };
                 let attrs = plan.attributes[group].as_deref();
-                let read = env.with_local_frame(64, |env| self.read_mbean(env, &canonical, group, attrs, &mut stats));
+                let read = env.with_local_frame(64, |env| {
+                    self.read_mbean(env, &object_names, index, &canonical, group, attrs, &mut stats)
+                });
                 match read {
                     Ok(Some(values)) => {
                         stats.mbeans += 1;
