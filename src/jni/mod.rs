@@ -5,6 +5,8 @@
 //! from the caller's thread during the call, or from our collector thread, which is attached as a daemon.
 //! Everything outside this module is plain Rust that does not know it runs in a JVM.
 
+#[cfg(feature = "test-hooks")]
+mod bench;
 mod daemon;
 mod mbeans;
 

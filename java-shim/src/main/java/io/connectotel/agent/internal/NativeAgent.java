@@ -20,4 +20,11 @@ public final class NativeAgent {
 
     /** Implemented only by test builds of the library (feature {@code test-hooks}): panics on purpose. */
     static native int panicForTest(String message);
+
+    /**
+     * Implemented only by test builds of the library (feature {@code test-hooks}): runs {@code rounds} full
+     * collections on the calling thread for the collection benchmark ({@code bench/collection/}) and returns
+     * {@code [attributes, mbeans, series, readNanos, mapNanos, sdkNanos, ...]}, one triple per round.
+     */
+    static native long[] benchCollect(int rounds);
 }

@@ -1,0 +1,189 @@
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Turns the {@code RESULT} lines of one run into the benchmark's table, ratios and target verdicts. */
+final class Report {
+    private Report() {}
+
+    private final List<Map<String, String>> results = new ArrayList<>();
+
+    static void print(List<String> lines) {
+        Report r = new Report();
+        for (String line : lines) {
+            if (!line.startsWith("RESULT ")) {
+                continue;
+            }
+            String[] w = line.split(" ");
+            Map<String, String> m = new HashMap<>();
+            m.put("kind", w[1]);
+            for (int i = 2; i < w.length; i++) {
+                int eq = w[i].indexOf('=');
+                m.put(w[i].substring(0, eq), w[i].substring(eq + 1));
+            }
+            r.results.add(m);
+        }
+        r.print();
+    }
+
+    private Map<String, String> find(String kind, String... kv) {
+        for (Map<String, String> m : results) {
+            boolean match = m.get("kind").equals(kind);
+            for (int i = 0; match && i < kv.length; i += 2) {
+                match = kv[i + 1].equals(m.get(kv[i]));
+            }
+            if (match) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private List<Map<String, String>> all(String kind, String... kv) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (Map<String, String> m : results) {
+            boolean match = m.get("kind").equals(kind);
+            for (int i = 0; match && i < kv.length; i += 2) {
+                match = kv[i + 1].equals(m.get(kv[i]));
+            }
+            if (match) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private static double d(Map<String, String> m, String key) {
+        String v = m == null ? null : m.get(key);
+        return v == null || v.isEmpty() ? Double.NaN : Double.parseDouble(v);
+    }
+
+    /** Process CPU per interval of an agent's JVM above the same JVM without an agent. */
+    private double agentCost(String label, String tasks) {
+        return d(find("idle", "label", label, "tasks", tasks), "cpu_ms_per_interval")
+                - d(find("idle", "label", "none", "tasks", tasks), "cpu_ms_per_interval");
+    }
+
+    private static String f(double v, String format) {
+        return Double.isNaN(v) ? "-" : String.format(format, v);
+    }
+
+    private static String verdict(double v, double target, boolean atMost) {
+        if (Double.isNaN(v)) {
+            return "not measured";
+        }
+        return (atMost ? v <= target : v >= target) ? "met" : "MISSED";
+    }
+
+    private void print() {
+        TreeSet<Integer> sizes = new TreeSet<>();
+        for (Map<String, String> m : all("ours")) {
+            sizes.add(Integer.parseInt(m.get("tasks")));
+        }
+        System.out.println();
+        System.out.printf("%6s %7s %7s %7s | %8s %8s %6s | %9s %6s | %9s %6s | %9s | %12s%n", "tasks", "MBeans",
+                "attrs", "series", "floor ms", "ours ms", "÷floor", "jmx ms", "jmx÷", "otel ms", "otel÷",
+                "agent ms", "heap B/attr");
+        double last = Double.NaN;
+        List<double[]> points = new ArrayList<>();
+        for (int n : sizes) {
+            String t = Integer.toString(n);
+            Map<String, String> o = find("ours", "tasks", t);
+            Map<String, String> j = find("jmx", "tasks", t);
+            double ours = d(o, "ours_ms");
+            double oursCpu = d(o, "ours_cpu_ms");
+            double otel = agentCost("otel", t);
+            System.out.printf("%6d %7.0f %7.0f %7.0f | %8.2f %8.2f %6.2f | %9s %6s | %9s %6s | %9s | %5.1f / %4.1f%n",
+                    n, d(o, "mbeans"), d(o, "attrs"), d(o, "series"), d(o, "floor_ms"), ours,
+                    ours / d(o, "floor_ms"), f(d(j, "scrape_ms"), "%.2f"), f(d(j, "scrape_ms") / ours, "%.1f"),
+                    f(otel, "%.2f"), f(otel / oursCpu, "%.1f"), f(agentCost("ours", t), "%.2f"),
+                    d(o, "floor_bytes_per_attr"), d(o, "ours_bytes_per_attr"));
+            points.add(new double[] {n, ours});
+            last = n;
+        }
+        System.out.println();
+        System.out.println("ours, per phase (median ms) and CPU per collection (process CPU, all threads):");
+        for (int n : sizes) {
+            Map<String, String> o = find("ours", "tasks", Integer.toString(n));
+            System.out.printf("%6d tasks: JNI read %.2f, mapping+split %.2f, SDK data points %.2f; CPU %.2f ms, "
+                    + "floor %.2f ms (÷ %.2f); %.1f µs per task; attribute values floor=%s ours=%s%n", n,
+                    d(o, "read_ms"), d(o, "map_ms"), d(o, "sdk_ms"), d(o, "ours_cpu_ms"), d(o, "floor_cpu_ms"),
+                    d(o, "ours_cpu_ms") / d(o, "floor_cpu_ms"), 1000 * d(o, "ours_ms") / n, o.get("floor_attrs"),
+                    o.get("attrs"));
+        }
+        if (points.size() >= 2) {
+            // Least squares line through (tasks, ours ms).
+            double sx = 0, sy = 0, sxx = 0, sxy = 0;
+            for (double[] p : points) {
+                sx += p[0];
+                sy += p[1];
+                sxx += p[0] * p[0];
+                sxy += p[0] * p[1];
+            }
+            int k = points.size();
+            double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+            double intercept = (sy - slope * sx) / k;
+            System.out.printf("growth: ours ≈ %.3f ms + %.2f ms per 100 tasks (least squares over %d sizes)%n",
+                    intercept, 100 * slope, k);
+        }
+        String big = Double.isNaN(last) ? "" : Integer.toString((int) last);
+        Map<String, String> o = find("ours", "tasks", big);
+        Map<String, String> j = find("jmx", "tasks", big);
+        double oursFloor = d(o, "ours_ms") / d(o, "floor_ms");
+        double jmxOurs = d(j, "scrape_ms") / d(o, "ours_ms");
+        double otelOurs = agentCost("otel", big) / d(o, "ours_cpu_ms");
+        double bytes = d(o, "ours_bytes_per_attr");
+        double share = 100 * d(o, "ours_cpu_ms") / 10_000;
+        double rssNone = d(find("idle", "label", "none", "tasks", big), "rss_kb");
+        double rss = (d(find("idle", "label", "ours", "tasks", big), "rss_kb") - rssNone) / 1024;
+        double rssOtel = (d(find("idle", "label", "otel", "tasks", big), "rss_kb") - rssNone) / 1024;
+        double premain = medianOf("startup", "agent") - medianOf("startup", "empty");
+        double jar = d(find("jar"), "bytes") / 1e6;
+        System.out.println();
+        System.out.printf("at %s tasks                                     result     target     verdict%n", big);
+        row("ours ÷ floor", f(oursFloor, "%.2f"), "≤ 1.15", verdict(oursFloor, 1.15, true));
+        row("jmx_exporter ÷ ours", f(jmxOurs, "%.1f"), "≥ 5", verdict(jmxOurs, 5, false));
+        row("OpenTelemetry Java agent ÷ ours", f(otelOurs, "%.1f"), "≥ 3", verdict(otelOurs, 3, false));
+        row("Java heap per collection per attribute", f(bytes, "%.1f B"), "≤ 48 B", verdict(bytes, 48, true));
+        row("CPU share of one core, 10 s interval", f(share, "%.3f %%"), "≤ 0.3 %", verdict(share, 0.3, true));
+        row("RSS added by the agent", f(rss, "%.1f MB"), "≤ 20 MB", verdict(rss, 20, true));
+        row("start-up added by premain", f(premain, "%.1f ms"), "≤ 20 ms", verdict(premain, 20, true));
+        row("agent jar size", f(jar, "%.2f MB"), "≤ 6 MB", verdict(jar, 6, true));
+        System.out.println();
+        System.out.printf("for comparison: OpenTelemetry Java agent RSS added %s; whole-agent CPU per interval "
+                + "(encode and send included) ours %s ms, OpenTelemetry Java agent %s ms%n", f(rssOtel, "%.1f MB"),
+                f(agentCost("ours", big), "%.2f"), f(agentCost("otel", big), "%.2f"));
+        System.out.printf("start-up to main(), median of %d launches: no agent %s ms, an agent whose premain does "
+                + "nothing %s ms, ours %s ms (premain's share is ours minus the empty agent)%n",
+                all("startup", "label", "none").size(), f(medianOf("startup", "none"), "%.1f"),
+                f(medianOf("startup", "empty"), "%.1f"), f(medianOf("startup", "agent"), "%.1f"));
+        for (Map<String, String> m : all("jmx")) {
+            System.out.printf("jmx_exporter at %s tasks: %s samples (%s kafka_connect_*), %s bytes per scrape%n",
+                    m.get("tasks"), m.get("samples"), m.get("connect_samples"), m.get("bytes"));
+        }
+        for (Map<String, String> m : all("idle")) {
+            if (!m.get("label").equals("none")) {
+                System.out.printf("%s agent at %s tasks: %s export requests, %.0f bytes exported per interval%n",
+                        m.get("label"), m.get("tasks"), m.get("export_requests"), d(m, "export_bytes_per_interval"));
+            }
+        }
+    }
+
+    private double medianOf(String kind, String label) {
+        List<Double> xs = new ArrayList<>();
+        for (Map<String, String> m : all(kind, "label", label)) {
+            xs.add(d(m, "ms"));
+        }
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        xs.sort(null);
+        return xs.get(xs.size() / 2);
+    }
+
+    private static void row(String what, String result, String target, String verdict) {
+        System.out.printf("  %-45s %10s %10s     %s%n", what, result, target, verdict);
+    }
+}
