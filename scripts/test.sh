@@ -12,6 +12,9 @@ scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
 scripts/build-prometheus.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
+# The benchmarks' smoke runs (seconds of measuring each), so that they keep building and running.
+scripts/bench-collection.sh --smoke
+scripts/bench-spans.sh --smoke
 
 # The rest of the compatibility matrix: the end-to-end test again for each other cell of Kafka {4.4.0, 4.3.1,
 # 3.9.1} × JDK {17, 25} (JDK 25 cells when that JDK is installed). CONNECT_OTEL_MATRIX=0 skips them.
