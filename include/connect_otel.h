@@ -9,7 +9,7 @@
  * Version of the native interface between the Java shim and this library. The shim refuses a library
  * whose version differs from the one it was built with.
  */
-#define CONNECT_OTEL_ABI_VERSION 1
+#define CONNECT_OTEL_ABI_VERSION 2
 
 /**
  * Returns [`CONNECT_OTEL_ABI_VERSION`].

@@ -3,7 +3,7 @@
 
 /// Version of the native interface between the Java shim and this library. The shim refuses a library
 /// whose version differs from the one it was built with.
-pub const CONNECT_OTEL_ABI_VERSION: u32 = 1;
+pub const CONNECT_OTEL_ABI_VERSION: u32 = 2;
 
 /// Returns [`CONNECT_OTEL_ABI_VERSION`].
 #[no_mangle]

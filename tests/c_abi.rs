@@ -44,6 +44,6 @@ fn a_c_program_links_and_calls_the_library() {
         .expect("run the C program");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(stdout.trim(), format!("abi=1 version={}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(stdout.trim(), format!("abi=2 version={}", env!("CARGO_PKG_VERSION")));
     let _ = std::fs::remove_file(out);
 }

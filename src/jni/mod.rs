@@ -166,21 +166,35 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l
     settle("version", outcome)
 }
 
-/// `NativeAgent.submitSpan(byte[])`: called on connector threads; copies the bytes and queues them, never
-/// waits.
+/// `NativeAgent.submitSpan(byte[] buffer, int length)`: called on connector threads with the thread's reused
+/// encoding buffer; copies its first `length` bytes (once, and only when the queue has room) and queues them,
+/// never waits. A zero length asks whether the queue has room before a span is encoded (when it has none, that
+/// span is dropped and counted).
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_submitSpan<'l>(
     mut unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
-    span: JByteArray<'l>,
+    buffer: JByteArray<'l>,
+    length: jint,
 ) -> jboolean {
+    if length == 0 {
+        // Only a question about the queue, asked for every span while the queue is full: it touches no Java
+        // object, so it skips setting up an `Env` (which costs more than the answer); panics are still caught.
+        return std::panic::catch_unwind(crate::spans::room_or_drop).unwrap_or(false);
+    }
     let outcome = unowned
         .with_env(|env| -> jni::errors::Result<jboolean> {
-            if span.is_null() {
+            let Ok(length) = usize::try_from(length) else {
+                return Ok(false);
+            };
+            if buffer.is_null() {
                 return Ok(false);
             }
-            let bytes = env.convert_byte_array(&span)?;
-            Ok(crate::spans::submit(bytes))
+            crate::spans::submit_with(length, |bytes| {
+                // SAFETY: u8 and i8 have the same size and alignment, and every bit pattern is valid for both.
+                let bytes = unsafe { &mut *(bytes as *mut [u8] as *mut [i8]) };
+                buffer.get_region(env, 0, bytes)
+            })
         })
         .into_outcome();
     settle("submitSpan", outcome)

@@ -360,4 +360,79 @@ mod tests {
         huge.extend(u32::MAX.to_le_bytes());
         assert!(decode(&huge).is_err());
     }
+
+    /// Bytes written by the Java API's encoder (`Span.Recording.encode`: flat attributes, ASCII written
+    /// directly, anything else as UTF-8, a key set twice keeping its place) for a span with every kind of
+    /// field, as the assertions below describe it. Regenerate them that way when the format changes.
+    const FROM_JAVA: &[&str] = &[
+        "01a64db377352ff94b36470e0e9d92cea3b702a90baa67f0001111000000000000010100002a36fe9c971780b21045fe",
+        "9c9717040215000000637573746f6d2d73696e6b2d636f6e6e6563746f7203000000312e300e00000073696e6b2e7075",
+        "745f626174636808000000626f6f6d20e29c9300000000000000000000000009000b0000006b61666b612e746f706963",
+        "00060000006f72646572730c0000006b61666b612e6f66667365740207000000000000000d00000077726974652e7375",
+        "63636573730101010000006403000000000000e03f04000000636cc3a90009000000636166c3a920e29c930200000073",
+        "6104030001000000610000000002000000c3a90200000062610502000100020000006961060200ffffffffffffffff02",
+        "00000000000000020000006661070100000000000000f83f0100e8f2c0af15e5eb1809000000657863657074696f6e01",
+        "000e000000657863657074696f6e2e7479706500130000006a6176612e696f2e494f457863657074696f6e0100000000",
+        "00000000000700000000000000080000000000000001010100010000006e020100000000000000",
+    ];
+
+    #[test]
+    fn what_the_java_encoder_writes_decodes() {
+        let hex: String = FROM_JAVA.concat();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let s = decode(&bytes).unwrap();
+        let event_time = s.events[0].time_nanos; // the event's clock reading
+        assert!(event_time > 1_600_000_000_000_000_000);
+        let str = |v: &str| AttrValue::Str(v.into());
+        assert_eq!(
+            s,
+            JavaSpan {
+                trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736,
+                span_id: 0x00f067aa0ba902b7,
+                parent_span_id: 0x1111,
+                parent_remote: true,
+                flags: 1,
+                start_nanos: 1_700_000_000_000_000_000,
+                end_nanos: 1_700_000_000_250_000_000,
+                kind: 4,
+                status: 2,
+                tracer_name: "custom-sink-connector".into(),
+                tracer_version: "1.0".into(),
+                name: "sink.put_batch".into(),
+                status_message: "boom ✓".into(),
+                dropped_attributes: 0,
+                dropped_events: 0,
+                dropped_links: 0,
+                attributes: vec![
+                    ("kafka.topic".into(), str("orders")),
+                    ("kafka.offset".into(), AttrValue::I64(7)),
+                    ("write.success".into(), AttrValue::Bool(true)),
+                    ("d".into(), AttrValue::F64(0.5)),
+                    ("clé".into(), str("café ✓")),
+                    (
+                        "sa".into(),
+                        AttrValue::StrArray(vec!["a".into(), "".into(), "é".into()])
+                    ),
+                    ("ba".into(), AttrValue::BoolArray(vec![true, false])),
+                    ("ia".into(), AttrValue::I64Array(vec![-1, 2])),
+                    ("fa".into(), AttrValue::F64Array(vec![1.5])),
+                ],
+                events: vec![JavaEvent {
+                    time_nanos: event_time,
+                    name: "exception".into(),
+                    attributes: vec![("exception.type".into(), str("java.io.IOException"))],
+                }],
+                links: vec![JavaLink {
+                    trace_id: 7,
+                    span_id: 8,
+                    flags: 1,
+                    remote: true,
+                    attributes: vec![("n".into(), AttrValue::I64(1))],
+                }],
+            }
+        );
+    }
 }

@@ -1,19 +1,22 @@
-//! Spans from the Java tracing API to OTLP: a bounded queue the callers' threads only `try_send` into, and one
-//! thread of ours that decodes, batches and exports.
+//! Spans from the Java tracing API to OTLP: a bounded queue the callers' threads only offer spans to (copied
+//! once, straight from the caller's reused Java buffer), and one thread of ours that decodes, batches and
+//! exports.
 //!
 //! Why not the SDK's tracer: the span ids are decided on the Java side (so `traceparent` headers and parent
 //! links are right before the span ever reaches us), and since 0.32 the Rust SDK's span builder takes no
 //! explicit ids. The SDK's `SpanData` is plain data, so we build it directly and hand batches to the OTLP
 //! span exporter. A full queue drops the span and counts it (`connect_otel.spans.dropped`); a caller never
-//! waits.
+//! waits, and after a drop it asks for room before encoding its next span ([`room_or_drop`]), so a queue that
+//! stays full (a collector that is down) costs the callers little.
 
 pub mod codec;
+mod queue;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, RwLock};
 use std::task::{Context as TaskContext, Poll, Wake};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,6 +30,7 @@ use opentelemetry_sdk::Resource;
 use crate::config::{ExporterConfig, Protocol, Sampler, TracesConfig};
 use crate::log::{Level, RateLimited};
 use codec::{AttrValue, JavaSpan};
+use queue::SpanQueue;
 
 /// Counts behind the agent's `connect_otel.spans.*` metrics.
 #[derive(Default)]
@@ -38,24 +42,35 @@ pub struct SpanCounters {
 }
 
 pub static COUNTERS: Lazy<SpanCounters> = Lazy::new(SpanCounters::default);
-static QUEUE: Lazy<RwLock<Option<SyncSender<Vec<u8>>>>> = Lazy::new(|| RwLock::new(None));
+static QUEUE: Lazy<RwLock<Option<SpanQueue>>> = Lazy::new(|| RwLock::new(None));
 static THREAD: Lazy<std::sync::Mutex<Option<mpsc::Receiver<()>>>> = Lazy::new(|| std::sync::Mutex::new(None));
 static ERRORS: Lazy<RateLimited> = Lazy::new(|| RateLimited::new(Duration::from_secs(60)));
 
-/// Called on the connector's thread for each finished span: never blocks.
-pub fn submit(span: Vec<u8>) -> bool {
+/// Called on the connector's thread before it encodes a span, after its previous span was dropped: whether
+/// the queue has room now. When it has none, the span is dropped and counted (`connect_otel.spans.dropped`)
+/// without being encoded or copied: with a collector that is down, the queue stays full. Never blocks.
+pub fn room_or_drop() -> bool {
+    let queue = QUEUE.read().unwrap_or_else(|e| e.into_inner());
+    let room = queue.as_ref().is_some_and(SpanQueue::has_room);
+    if !room {
+        COUNTERS.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+    room
+}
+
+/// Called on the connector's thread for each finished span of `len` bytes, which `copy` writes into the
+/// buffer it is given, only when the queue has room. Never blocks. `Ok(false)`: dropped and counted
+/// (`connect_otel.spans.dropped`); `Err`: `copy` failed, nothing queued or counted.
+pub fn submit_with<E>(len: usize, copy: impl FnOnce(&mut [u8]) -> Result<(), E>) -> Result<bool, E> {
     let queue = QUEUE.read().unwrap_or_else(|e| e.into_inner());
     let taken = match queue.as_ref() {
-        Some(tx) => match tx.try_send(span) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
-        },
+        Some(q) => q.offer(len, copy)?,
         None => false,
     };
     if !taken {
         COUNTERS.dropped.fetch_add(1, Ordering::Relaxed);
     }
-    taken
+    Ok(taken)
 }
 
 /// The settings the Java API reads (positions as in its `internal.Settings`).
@@ -239,11 +254,61 @@ fn export(exporter: &opentelemetry_otlp::SpanExporter, protocol: Protocol, batch
     }
 }
 
+/// Decodes one span from the queue into the batch (a malformed one is counted and logged instead).
+fn add(bytes: &[u8], scopes: &mut Scopes, limits: &TracesConfig, batch: &mut Vec<SpanData>) {
+    match codec::decode(bytes) {
+        Ok(s) => {
+            let scope = scopes.get(&s.tracer_name, &s.tracer_version);
+            batch.push(span_data(s, limits, scope));
+        }
+        Err(e) => {
+            COUNTERS.malformed.fetch_add(1, Ordering::Relaxed);
+            ERRORS.write(
+                Level::Warn,
+                "spans-malformed",
+                &format!("a span from the tracing API was malformed: {e}"),
+            );
+        }
+    }
+}
+
+/// Each tracer's instrumentation scope, built once and found without allocating. Bounded: past
+/// [`Scopes::MAX`] tracers (a connector making up endless tracer names), a scope is built for each span.
+#[derive(Default)]
+struct Scopes {
+    by_name: HashMap<String, HashMap<String, InstrumentationScope>>,
+    count: usize,
+}
+
+impl Scopes {
+    const MAX: usize = 1024;
+
+    fn get(&mut self, name: &str, version: &str) -> InstrumentationScope {
+        if let Some(scope) = self.by_name.get(name).and_then(|v| v.get(version)) {
+            return scope.clone();
+        }
+        let b = InstrumentationScope::builder(name.to_owned());
+        let scope = if version.is_empty() {
+            b.build()
+        } else {
+            b.with_version(version.to_owned()).build()
+        };
+        if self.count < Self::MAX {
+            self.count += 1;
+            self.by_name
+                .entry(name.to_owned())
+                .or_default()
+                .insert(version.to_owned(), scope.clone());
+        }
+        scope
+    }
+}
+
 /// Starts the queue and the export thread.
 pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: &Resource) -> Result<(), String> {
     let mut exporter = crate::otlp::span_exporter(exporter_config)?;
     exporter.set_resource(resource);
-    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(config.max_queue_size);
+    let (queue, rx) = queue::bounded(config.max_queue_size);
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let limits = config.clone();
     let protocol = exporter_config.protocol;
@@ -252,36 +317,23 @@ pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: 
         .name("connect-otel-spans".into())
         .spawn(move || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut scopes: HashMap<(String, String), InstrumentationScope> = HashMap::new();
+                let mut scopes = Scopes::default();
                 let mut batch: Vec<SpanData> = Vec::with_capacity(limits.max_export_batch_size);
                 let mut due = Instant::now() + limits.schedule_delay;
                 loop {
-                    let received = rx.recv_timeout(due.saturating_duration_since(Instant::now()));
-                    let closed = matches!(received, Err(RecvTimeoutError::Disconnected));
-                    if let Ok(bytes) = received {
-                        match codec::decode(&bytes) {
-                            Ok(s) => {
-                                let key = (s.tracer_name.clone(), s.tracer_version.clone());
-                                let scope = scopes
-                                    .entry(key)
-                                    .or_insert_with(|| {
-                                        let b = InstrumentationScope::builder(s.tracer_name.clone());
-                                        if s.tracer_version.is_empty() {
-                                            b.build()
-                                        } else {
-                                            b.with_version(s.tracer_version.clone()).build()
-                                        }
-                                    })
-                                    .clone();
-                                batch.push(span_data(s, &limits, scope));
-                            }
-                            Err(e) => {
-                                COUNTERS.malformed.fetch_add(1, Ordering::Relaxed);
-                                ERRORS.write(
-                                    Level::Warn,
-                                    "spans-malformed",
-                                    &format!("a span from the tracing API was malformed: {e}"),
-                                );
+                    let next = rx.recv_timeout(due.saturating_duration_since(Instant::now()));
+                    let mut closed = matches!(next, Err(RecvTimeoutError::Disconnected));
+                    if let Ok(bytes) = next {
+                        add(&bytes, &mut scopes, &limits, &mut batch);
+                        // What else is waiting, without reading the clock for each span.
+                        while batch.len() < limits.max_export_batch_size {
+                            match rx.try_recv() {
+                                Ok(bytes) => add(&bytes, &mut scopes, &limits, &mut batch),
+                                Err(TryRecvError::Empty) => break,
+                                Err(TryRecvError::Disconnected) => {
+                                    closed = true;
+                                    break;
+                                }
                             }
                         }
                     }
@@ -298,7 +350,7 @@ pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: 
             let _ = done_tx.send(());
         })
         .map_err(|e| format!("cannot start the span thread: {e}"))?;
-    *QUEUE.write().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    *QUEUE.write().unwrap_or_else(|e| e.into_inner()) = Some(queue);
     *THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(done_rx);
     Ok(())
 }
@@ -371,6 +423,20 @@ mod tests {
         assert_eq!((d.attributes.len(), d.dropped_attributes_count), (1, 1 + 7));
         assert_eq!((d.events.len(), d.events.dropped_count), (1, 2));
         assert_eq!((d.links.len(), d.links.dropped_count), (0, 1));
+    }
+
+    #[test]
+    fn scopes_are_built_once_per_tracer_and_bounded() {
+        let mut scopes = Scopes::default();
+        let a = scopes.get("sink", "1.0");
+        assert_eq!((a.name(), a.version()), ("sink", Some("1.0")));
+        assert_eq!(scopes.get("sink", ""), InstrumentationScope::builder("sink").build());
+        assert_eq!(scopes.get("sink", "1.0"), a);
+        assert_eq!(scopes.count, 2);
+        for i in 0..Scopes::MAX + 10 {
+            assert_eq!(scopes.get(&format!("tracer-{i}"), "").name(), format!("tracer-{i}"));
+        }
+        assert_eq!(scopes.count, Scopes::MAX);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 package io.connectotel.api;
 
+import io.connectotel.api.internal.AttributeList;
 import io.connectotel.api.internal.Bridge;
 import io.connectotel.api.internal.Encoder;
 import io.connectotel.api.internal.Settings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 public class Span {
     private static final Span INVALID = new Span(SpanContext.getInvalid());
 
-    final SpanContext context;
+    private final SpanContext context;
 
     Span(SpanContext context) {
         this.context = context;
@@ -80,46 +83,144 @@ public class Span {
         static final long EPOCH_ANCHOR = System.currentTimeMillis() * 1_000_000L;
     }
 
-    /** A sampled span being recorded. All state is guarded by {@code this}: any thread may end it. */
+    /**
+     * A sampled span being recorded. Any thread may change or end it, so its mutable state is guarded by a
+     * lock; normally one thread does everything, so the lock is a single compare-and-set on {@link #state}
+     * (cheaper than a monitor's two), which also records that the span has ended.
+     */
     static final class Recording extends Span {
+        private static final byte SAMPLED = 1;
+        private static final int OPEN = 0;
+        private static final int LOCKED = 1;
+        private static final int ENDED = 2;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Recording.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final Tracer tracer;
         private final double[] settings;
+        private final long traceIdHigh;
+        private final long traceIdLow;
+        private final long spanId;
         private final long parentSpanId;
         private final boolean parentRemote;
         private final SpanKind kind;
         private final long start;
         private final List<Object[]> links;
-        private final List<Object[]> attributes = new ArrayList<>();
-        private final List<Object[]> events = new ArrayList<>(0); // {Long time, String name, List<Object[]> attrs}
+        private final int droppedLinks;
+        private SpanContext lazyContext; // made when first asked for (many spans are never asked)
+        private AttributeList attributes; // made with the first attribute
+        /** The attributes came from the span builder, which may still use them: copied before a change. */
+        private boolean attributesShared;
+        private List<Object[]> events; // {Long time, String name, List<Object[]> attrs}, made with the first event
         private String name;
         private StatusCode status = StatusCode.UNSET;
         private String statusMessage = "";
-        private int droppedAttributes;
         private int droppedEvents;
-        private boolean ended;
+        private volatile int state; // OPEN, LOCKED or ENDED
 
-        Recording(Tracer tracer, double[] settings, String name, SpanContext context, long parentSpanId, boolean parentRemote,
-                SpanKind kind, long start, List<Object[]> attributes, List<Object[]> links) {
-            super(context);
+        Recording(Tracer tracer, double[] settings, String name, long traceIdHigh, long traceIdLow, long spanId,
+                long parentSpanId, boolean parentRemote, SpanKind kind, long start, AttributeList attributes,
+                List<Object[]> links, int droppedLinks) {
+            super(null);
             this.tracer = tracer;
             this.settings = settings;
             this.name = name == null ? "" : name;
+            this.traceIdHigh = traceIdHigh;
+            this.traceIdLow = traceIdLow;
+            this.spanId = spanId;
             this.parentSpanId = parentSpanId;
             this.parentRemote = parentRemote;
             this.kind = kind == null ? SpanKind.INTERNAL : kind;
             this.start = start;
             this.links = links;
-            for (Object[] kv : attributes) {
-                put((String) kv[0], kv[1]);
+            this.droppedLinks = droppedLinks;
+            this.attributes = attributes;
+            this.attributesShared = attributes != null;
+        }
+
+        @Override
+        public SpanContext getSpanContext() {
+            SpanContext c = lazyContext;
+            if (c == null) {
+                // Immutable (final fields): a racing second copy is equal and harmless.
+                lazyContext = c = new SpanContext(traceIdHigh, traceIdLow, spanId, SAMPLED, false);
             }
+            return c;
         }
 
         @Override
         public boolean isRecording() {
-            synchronized (this) {
-                return !ended;
+            return state != ENDED;
+        }
+
+        /**
+         * Takes the lock; false when the span has ended (the lock is then not taken). The code it guards calls
+         * nothing that locks again and no code of the caller's, and finishes in bounded time, so a thread
+         * that finds it taken spins briefly, then yields.
+         */
+        private boolean lock() {
+            if (STATE.compareAndSet(this, OPEN, LOCKED)) {
+                return true;
+            }
+            for (int spins = 0;; spins++) {
+                int s = state;
+                if (s == ENDED) {
+                    return false;
+                }
+                if (s == OPEN && STATE.compareAndSet(this, OPEN, LOCKED)) {
+                    return true;
+                }
+                if (spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
         }
+
+        private void unlock() {
+            STATE.setRelease(this, OPEN);
+        }
+
+        /** The attributes to change, under the lock. */
+        private AttributeList writableAttributes() {
+            AttributeList a = attributes;
+            if (a == null) {
+                attributes = a = new AttributeList(settings);
+            } else if (attributesShared) {
+                attributes = a = a.copy();
+                attributesShared = false;
+            }
+            return a;
+        }
+
+        /** Sets an attribute under the lock (see {@link AttributeList#put}); nothing once the span has ended. */
+        private Span put(String key, int kind, Object ref, long bits) {
+            if (lock()) {
+                try {
+                    writableAttributes().put(key, kind, ref, bits);
+                } finally {
+                    unlock();
+                }
+            }
+            return this;
+        }
+
+        @Override public Span setAttribute(String key, String value) { return put(key, AttributeList.STRING, value, 0); }
+        @Override public Span setAttribute(String key, long value) { return put(key, AttributeList.LONG, null, value); }
+        @Override public Span setAttribute(String key, double value) { return put(key, AttributeList.DOUBLE, null, Double.doubleToRawLongBits(value)); }
+        @Override public Span setAttribute(String key, boolean value) { return put(key, AttributeList.BOOLEAN, null, value ? 1 : 0); }
+        @Override public Span setAttribute(String key, String... value) { return put(key, AttributeList.STRING_ARRAY, value, 0); }
+        @Override public Span setAttribute(String key, long... value) { return put(key, AttributeList.LONG_ARRAY, value, 0); }
+        @Override public Span setAttribute(String key, double... value) { return put(key, AttributeList.DOUBLE_ARRAY, value, 0); }
+        @Override public Span setAttribute(String key, boolean... value) { return put(key, AttributeList.BOOLEAN_ARRAY, value, 0); }
 
         private Object bounded(Object v) {
             int limit = Settings.valueLimit(settings);
@@ -137,56 +238,40 @@ public class Span {
             return v;
         }
 
-        private synchronized Span put(String key, Object value) {
-            if (ended || key == null || key.isEmpty() || value == null) {
-                return this;
-            }
-            for (Object[] kv : attributes) {
-                if (kv[0].equals(key)) {
-                    kv[1] = bounded(value);
-                    return this;
-                }
-            }
-            if (attributes.size() >= (int) settings[Settings.ATTRIBUTE_COUNT_LIMIT]) {
-                droppedAttributes++;
-                return this;
-            }
-            attributes.add(new Object[] {key, bounded(value)});
-            return this;
-        }
-
-        @Override public Span setAttribute(String key, String value) { return put(key, value); }
-        @Override public Span setAttribute(String key, long value) { return put(key, value); }
-        @Override public Span setAttribute(String key, double value) { return put(key, value); }
-        @Override public Span setAttribute(String key, boolean value) { return put(key, value); }
-        @Override public Span setAttribute(String key, String... value) { return put(key, value == null ? null : value.clone()); }
-        @Override public Span setAttribute(String key, long... value) { return put(key, value == null ? null : value.clone()); }
-        @Override public Span setAttribute(String key, double... value) { return put(key, value == null ? null : value.clone()); }
-        @Override public Span setAttribute(String key, boolean... value) { return put(key, value == null ? null : value.clone()); }
-
         @Override
         public Span addEvent(String name) {
             return addEvent(name, Attributes.empty());
         }
 
         @Override
-        public synchronized Span addEvent(String name, Attributes attrs) {
-            if (ended || name == null) {
+        public Span addEvent(String name, Attributes attrs) {
+            if (name == null || state == ENDED) {
                 return this;
             }
-            if (events.size() >= (int) settings[Settings.EVENT_COUNT_LIMIT]) {
-                droppedEvents++;
-                return this;
-            }
+            int attributeLimit = Math.min((int) settings[Settings.ATTRIBUTE_COUNT_LIMIT], AttributeList.MAX_COUNT);
             List<Object[]> a = new ArrayList<>();
             if (attrs != null) {
                 for (Object[] kv : attrs.entries) {
-                    if (a.size() < (int) settings[Settings.ATTRIBUTE_COUNT_LIMIT]) {
+                    if (a.size() < attributeLimit) {
                         a.add(new Object[] {kv[0], bounded(kv[1])});
                     }
                 }
             }
-            events.add(new Object[] {now(), name, a});
+            Object[] event = {now(), name, a};
+            if (lock()) {
+                try {
+                    if (events == null) {
+                        events = new ArrayList<>(2);
+                    }
+                    if (events.size() < Math.min((int) settings[Settings.EVENT_COUNT_LIMIT], AttributeList.MAX_COUNT)) {
+                        events.add(event);
+                    } else {
+                        droppedEvents++;
+                    }
+                } finally {
+                    unlock();
+                }
+            }
             return this;
         }
 
@@ -240,19 +325,32 @@ public class Span {
         }
 
         @Override
-        public synchronized Span setStatus(StatusCode code, String description) {
-            if (ended || code == null || status == StatusCode.OK) {
-                return this; // OK is final, as in the OpenTelemetry API
+        public Span setStatus(StatusCode code, String description) {
+            if (code == null) {
+                return this;
             }
-            status = code;
-            statusMessage = code == StatusCode.ERROR && description != null ? (String) bounded(description) : "";
+            String message = code == StatusCode.ERROR && description != null ? (String) bounded(description) : "";
+            if (lock()) {
+                try {
+                    if (status != StatusCode.OK) { // OK is final, as in the OpenTelemetry API
+                        status = code;
+                        statusMessage = message;
+                    }
+                } finally {
+                    unlock();
+                }
+            }
             return this;
         }
 
         @Override
-        public synchronized Span updateName(String name) {
-            if (!ended && name != null) {
-                this.name = name;
+        public Span updateName(String name) {
+            if (name != null && lock()) {
+                try {
+                    this.name = name;
+                } finally {
+                    unlock();
+                }
             }
             return this;
         }
@@ -268,33 +366,36 @@ public class Span {
         }
 
         private void finish(long end) {
-            byte[] encoded;
-            synchronized (this) {
-                if (ended) {
-                    return;
-                }
-                ended = true;
-                encoded = encode(Math.max(end, start));
+            if (!lock()) {
+                return; // ended before
             }
-            Bridge.submit(encoded);
+            // Ended: nobody changes the span any more, so it is encoded without holding the lock.
+            STATE.setRelease(this, ENDED);
+            try {
+                if (Bridge.willDrop()) {
+                    return; // the queue is full: dropped (and counted) without being encoded
+                }
+                Bridge.submit(encode(Encoder.forThread(), Math.max(end, start)));
+            } catch (Throwable t) {
+                // Never into the connector's code (e.g. no memory for a huge span): the span is lost.
+            }
         }
 
-        private byte[] encode(long end) {
-            Encoder e = new Encoder();
-            e.u8(Encoder.VERSION)
-                    .i64(context.traceIdHigh).i64(context.traceIdLow).i64(context.spanId)
-                    .i64(parentSpanId).u8(parentRemote ? 1 : 0)
-                    .u8(context.flags)
-                    .i64(start).i64(end)
-                    .u8(kind.ordinal()).u8(status.ordinal())
-                    .str(tracer.name).str(tracer.version).str(name).str(statusMessage)
-                    .u32(droppedAttributes).u32(droppedEvents).u32(0);
-            e.attributes(attributes, attributes.size());
-            e.u16(events.size());
-            for (Object[] ev : events) {
-                @SuppressWarnings("unchecked")
-                List<Object[]> a = (List<Object[]>) ev[2];
-                e.i64((Long) ev[0]).str((String) ev[1]).attributes(a, a.size());
+        private Encoder encode(Encoder e, long end) {
+            e.header(traceIdHigh, traceIdLow, spanId, parentSpanId, parentRemote, SAMPLED, start, end, kind.ordinal(),
+                            status.ordinal())
+                    .utf8(tracer.nameUtf8).utf8(tracer.versionUtf8).str(name).str(statusMessage)
+                    .u32(attributes == null ? 0 : attributes.dropped()).u32(droppedEvents).u32(droppedLinks)
+                    .attributes(attributes);
+            if (events == null) {
+                e.u16(0);
+            } else {
+                e.u16(events.size());
+                for (Object[] ev : events) {
+                    @SuppressWarnings("unchecked")
+                    List<Object[]> a = (List<Object[]>) ev[2];
+                    e.i64((Long) ev[0]).str((String) ev[1]).attributes(a, a.size());
+                }
             }
             e.u16(links.size());
             for (Object[] l : links) {
@@ -303,7 +404,7 @@ public class Span {
                 e.i64(c.traceIdHigh).i64(c.traceIdLow).i64(c.spanId).u8(c.flags).u8(c.remote ? 1 : 0)
                         .attributes(a.entries, a.entries.size());
             }
-            return e.toBytes();
+            return e;
         }
     }
 

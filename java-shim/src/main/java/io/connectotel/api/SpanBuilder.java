@@ -1,5 +1,6 @@
 package io.connectotel.api;
 
+import io.connectotel.api.internal.AttributeList;
 import io.connectotel.api.internal.Bridge;
 import io.connectotel.api.internal.Ids;
 import io.connectotel.api.internal.Settings;
@@ -16,8 +17,11 @@ public final class SpanBuilder {
     private boolean noParent;
     private SpanKind kind = SpanKind.INTERNAL;
     private long start;
-    private final List<Object[]> attributes = new ArrayList<>(4);
+    private AttributeList attributes; // made with the first attribute
+    /** The attributes were handed to a started span, which may still use them: copied before a change. */
+    private boolean attributesShared;
     private List<Object[]> links = Collections.emptyList();
+    private int droppedLinks;
 
     SpanBuilder(Tracer tracer, String name) {
         this.tracer = tracer;
@@ -56,27 +60,46 @@ public final class SpanBuilder {
         if (context != null && context.isValid()) {
             if (links.isEmpty()) {
                 links = new ArrayList<>(2);
+            } else if (links.size() >= 0xFFFF) { // the wire format's count; the agent's limit is far lower
+                droppedLinks++;
+                return this;
             }
             links.add(new Object[] {context, attributes == null ? Attributes.empty() : attributes});
         }
         return this;
     }
 
-    private SpanBuilder put(String key, Object value) {
-        if (key != null && !key.isEmpty() && value != null) {
-            attributes.add(new Object[] {key, value});
+    /** The attributes to change, or null without an agent (they would never be used). */
+    private AttributeList writableAttributes() {
+        AttributeList a = attributes;
+        if (a == null) {
+            double[] settings = Bridge.settings();
+            if (settings != null) {
+                attributes = a = new AttributeList(settings);
+            }
+        } else if (attributesShared) {
+            attributes = a = a.copy();
+            attributesShared = false;
+        }
+        return a;
+    }
+
+    private SpanBuilder put(String key, int kind, Object ref, long bits) {
+        AttributeList a = writableAttributes();
+        if (a != null) {
+            a.put(key, kind, ref, bits);
         }
         return this;
     }
 
-    public SpanBuilder setAttribute(String key, String value) { return put(key, value); }
-    public SpanBuilder setAttribute(String key, long value) { return put(key, value); }
-    public SpanBuilder setAttribute(String key, double value) { return put(key, value); }
-    public SpanBuilder setAttribute(String key, boolean value) { return put(key, value); }
-    public SpanBuilder setAttribute(String key, String... value) { return put(key, value == null ? null : value.clone()); }
-    public SpanBuilder setAttribute(String key, long... value) { return put(key, value == null ? null : value.clone()); }
-    public SpanBuilder setAttribute(String key, double... value) { return put(key, value == null ? null : value.clone()); }
-    public SpanBuilder setAttribute(String key, boolean... value) { return put(key, value == null ? null : value.clone()); }
+    public SpanBuilder setAttribute(String key, String value) { return put(key, AttributeList.STRING, value, 0); }
+    public SpanBuilder setAttribute(String key, long value) { return put(key, AttributeList.LONG, null, value); }
+    public SpanBuilder setAttribute(String key, double value) { return put(key, AttributeList.DOUBLE, null, Double.doubleToRawLongBits(value)); }
+    public SpanBuilder setAttribute(String key, boolean value) { return put(key, AttributeList.BOOLEAN, null, value ? 1 : 0); }
+    public SpanBuilder setAttribute(String key, String... value) { return put(key, AttributeList.STRING_ARRAY, value, 0); }
+    public SpanBuilder setAttribute(String key, long... value) { return put(key, AttributeList.LONG_ARRAY, value, 0); }
+    public SpanBuilder setAttribute(String key, double... value) { return put(key, AttributeList.DOUBLE_ARRAY, value, 0); }
+    public SpanBuilder setAttribute(String key, boolean... value) { return put(key, AttributeList.BOOLEAN_ARRAY, value, 0); }
 
     public SpanBuilder setStartTimestamp(long timestamp, TimeUnit unit) {
         if (unit != null && timestamp > 0) {
@@ -96,11 +119,15 @@ public final class SpanBuilder {
         long traceHigh = hasParent ? p.traceIdHigh : Ids.randomNonZero();
         long traceLow = hasParent ? p.traceIdLow : Ids.randomNonZero();
         boolean sampled = Settings.sample(settings, hasParent, hasParent && p.isSampled(), traceLow);
-        SpanContext ctx = new SpanContext(traceHigh, traceLow, Ids.randomNonZero(), (byte) (sampled ? 1 : 0), false);
+        long spanId = Ids.randomNonZero();
         if (!sampled) {
-            return Span.wrap(ctx); // propagates the decision, records nothing
+            // Propagates the decision, records nothing.
+            return Span.wrap(new SpanContext(traceHigh, traceLow, spanId, (byte) 0, false));
         }
-        return new Span.Recording(tracer, settings, name, ctx, hasParent ? p.spanId : 0, hasParent && p.remote, kind,
-                start > 0 ? start : Span.now(), attributes, links);
+        // The span takes the attributes as they are; whichever of the two changes them next copies them.
+        attributesShared = attributes != null;
+        return new Span.Recording(tracer, settings, name, traceHigh, traceLow, spanId, hasParent ? p.spanId : 0,
+                hasParent && p.remote, kind, start > 0 ? start : Span.now(), attributes,
+                links.isEmpty() ? links : List.copyOf(links), droppedLinks);
     }
 }

@@ -13,7 +13,7 @@ public final class NativeAgent {
     static native int version();
 
     /** Takes one encoded span (see the API's Encoder); false when dropped. */
-    static native boolean submitSpan(byte[] span);
+    static native boolean submitSpan(byte[] buffer, int length);
 
     /** The trace settings for the API (see the API's Settings), or null when tracing is off. */
     static native double[] traceSettings();

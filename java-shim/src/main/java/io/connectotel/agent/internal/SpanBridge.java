@@ -1,5 +1,8 @@
 package io.connectotel.agent.internal;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
@@ -11,17 +14,36 @@ public final class SpanBridge {
     /** Trace settings published once the native side has started; null means "no agent": spans are no-ops. */
     public static final AtomicReference<double[]> SETTINGS = new AtomicReference<>();
 
-    /** Takes one encoded span; false when it was dropped (queue full or agent stopped). Never throws. */
-    public static final Predicate<byte[]> SINK = span -> {
-        if (SETTINGS.get() == null || span == null) {
+    /**
+     * {@code boolean submit(byte[] buffer, int length)}: takes the span encoded in the first {@code length}
+     * bytes of {@code buffer} (the caller's reused buffer: the agent copies what it keeps); false when it was
+     * dropped (queue full or agent stopped). A zero length asks whether the queue has room, before the caller
+     * encodes a span: false means no, and the span counts as dropped. Never throws.
+     */
+    public static final MethodHandle SUBMIT;
+
+    /** Takes a span that fills its own array (for API copies from before {@link #SUBMIT}). */
+    public static final Predicate<byte[]> SINK = span -> span != null && span.length > 0 && submit(span, span.length);
+
+    static {
+        try {
+            SUBMIT = MethodHandles.lookup().findStatic(SpanBridge.class, "submit",
+                    MethodType.methodType(boolean.class, byte[].class, int.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private SpanBridge() {}
+
+    private static boolean submit(byte[] buffer, int length) {
+        if (SETTINGS.get() == null || buffer == null || length < 0 || length > buffer.length) {
             return false;
         }
         try {
-            return NativeAgent.submitSpan(span);
+            return NativeAgent.submitSpan(buffer, length);
         } catch (Throwable t) {
             return false;
         }
-    };
-
-    private SpanBridge() {}
+    }
 }
