@@ -73,7 +73,7 @@ fn observe<T>(latest: &Latest, shard: usize, name: &'static str, mut record: imp
     }));
 }
 
-fn register_instruments(meter: &Meter, latest: &Latest, shard: usize) {
+pub(crate) fn register_instruments(meter: &Meter, latest: &Latest, shard: usize) {
     for def in metric_defs() {
         let name = def.name;
         let l = latest.clone();

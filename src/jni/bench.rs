@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 use jni::objects::{JClass, JLongArray};
 use jni::sys::{jint, jlong};
 use jni::{Env, EnvUnowned};
-use opentelemetry::metrics::{Meter, MeterProvider as _};
-use opentelemetry::KeyValue;
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
@@ -28,7 +27,6 @@ use super::settle;
 use crate::config::{self, Sources};
 use crate::mapping;
 use crate::metrics::{Latest, Sizing};
-use crate::rules::{metric_defs, Kind};
 use crate::snapshot::ReadPlan;
 use crate::stall::StallWatch;
 
@@ -135,8 +133,8 @@ impl PushMetricExporter for DiscardingExporter {
 }
 
 /// The agent's `MetricsPipeline` (one provider per export part, the per-metric series limit, one observable
-/// instrument per published metric) with the discarding exporter. `metrics::register_instruments` is not
-/// public, so its few lines are mirrored here; the reader's interval is long so only `force_flush` collects.
+/// instrument per published metric, registered by `metrics::register_instruments`) with the discarding
+/// exporter; the reader's interval is long so only `force_flush` collects.
 fn providers(sizing: Sizing, latest: &Latest) -> Vec<SdkMeterProvider> {
     (0..sizing.shards)
         .map(|shard| {
@@ -149,51 +147,10 @@ fn providers(sizing: Sizing, latest: &Latest) -> Vec<SdkMeterProvider> {
                 .with_reader(reader)
                 .with_view(move |_: &Instrument| Stream::builder().with_cardinality_limit(limit).build().ok())
                 .build();
-            register_instruments(&provider.meter("io.connectotel.connect"), latest, shard);
+            crate::metrics::register_instruments(&provider.meter("io.connectotel.connect"), latest, shard);
             provider
         })
         .collect()
-}
-
-fn register_instruments(meter: &Meter, latest: &Latest, shard: usize) {
-    fn observe(latest: &Latest, shard: usize, name: &'static str, mut record: impl FnMut(f64, &[KeyValue])) {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let current = latest.read().unwrap_or_else(|e| e.into_inner()).clone();
-            if let Some(series) = current.get(shard).and_then(|o| o.metrics.get(name)) {
-                for s in series {
-                    record(s.value, &s.attributes);
-                }
-            }
-        }));
-    }
-    for def in metric_defs() {
-        let name = def.name;
-        let l = latest.clone();
-        match def.kind {
-            Kind::Counter => {
-                meter
-                    .f64_observable_counter(name)
-                    .with_unit(def.unit)
-                    .with_callback(move |o| observe(&l, shard, name, |v, a| o.observe(v, a)))
-                    .build();
-            }
-            Kind::UpDown | Kind::State { .. } => {
-                meter
-                    .f64_observable_up_down_counter(name)
-                    .with_unit(def.unit)
-                    .with_callback(move |o| observe(&l, shard, name, |v, a| o.observe(v, a)))
-                    .build();
-            }
-            Kind::Gauge | Kind::Health | Kind::AllNumeric { .. } => {
-                meter
-                    .f64_observable_gauge(name)
-                    .with_unit(def.unit)
-                    .with_callback(move |o| observe(&l, shard, name, |v, a| o.observe(v, a)))
-                    .build();
-            }
-            Kind::Info { .. } | Kind::Label { .. } | Kind::TaskType => {}
-        }
-    }
 }
 
 fn shutdown(providers: Vec<SdkMeterProvider>) {
