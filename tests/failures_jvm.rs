@@ -95,6 +95,18 @@ fn wait_for_record(receiver: &Receiver, event: &str) -> LogView {
     }
 }
 
+/// The fixture JVM with the agent (`args`), a worker and connector `files` with two tasks, once their metrics
+/// arrive.
+fn start_fixture(receiver: &Receiver, args: &str) -> support::Jvm {
+    let mut jvm = JvmBuilder::new().args(args).spawn();
+    jvm.cmd("worker");
+    jvm.cmd("connector files source 2");
+    receiver.wait_for(WAIT, "task metrics", |p| {
+        p.iter().any(|x| x.name == "kafka.connect.task.health")
+    });
+    jvm
+}
+
 #[test]
 fn a_failed_task_gives_one_error_record_with_its_trace_and_a_recovery_gives_one_info_record() {
     let receiver = Receiver::start();
@@ -102,19 +114,15 @@ fn a_failed_task_gives_one_error_record_with_its_trace_and_a_recovery_gives_one_
     let dir = support::temp_dir("failures-rest");
     // The REST listener is found from the worker's properties file, as on a real worker.
     let props = worker_properties(&dir, "fixture-cluster", port);
-    let mut jvm = JvmBuilder::new()
-        .args(&format!(
+    let mut jvm = start_fixture(
+        &receiver,
+        &format!(
             "otel.exporter.otlp.endpoint={},otel.metric.export.interval=500,otel.connect.worker.config={},\
-             otel.connect.rest.username=connect,otel.connect.rest.password=s3cret",
+                 otel.connect.rest.username=connect,otel.connect.rest.password=s3cret",
             receiver.grpc_endpoint(),
             props.display()
-        ))
-        .spawn();
-    jvm.cmd("worker");
-    jvm.cmd("connector files source 2");
-    receiver.wait_for(WAIT, "task metrics", |p| {
-        p.iter().any(|x| x.name == "kafka.connect.task.health")
-    });
+        ),
+    );
     jvm.cmd("set connector-task-metrics files 1 status failed");
 
     let r = wait_for_record(&receiver, "kafka.connect.task.failed");
@@ -164,17 +172,13 @@ fn a_failed_task_gives_one_error_record_with_its_trace_and_a_recovery_gives_one_
 fn without_the_rest_api_the_record_says_why_in_one_line_and_collection_goes_on() {
     let receiver = Receiver::start();
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut jvm = JvmBuilder::new()
-        .args(&format!(
+    let mut jvm = start_fixture(
+        &receiver,
+        &format!(
             "otel.exporter.otlp.endpoint={},otel.metric.export.interval=500,otel.connect.rest.url=http://127.0.0.1:{closed}",
-            receiver.grpc_endpoint()
-        ))
-        .spawn();
-    jvm.cmd("worker");
-    jvm.cmd("connector files source 2");
-    receiver.wait_for(WAIT, "task metrics", |p| {
-        p.iter().any(|x| x.name == "kafka.connect.task.health")
-    });
+                receiver.grpc_endpoint()
+        ),
+    );
     jvm.cmd("set connector-task-metrics files 0 status failed");
     jvm.cmd("set connector-task-metrics files 1 status failed");
     let r = wait_for_record(&receiver, "kafka.connect.task.failed");
@@ -242,18 +246,14 @@ fn an_https_listener_is_verified_with_the_workers_pem_truststore() {
     .unwrap();
 
     let receiver = Receiver::start();
-    let mut jvm = JvmBuilder::new()
-        .args(&format!(
+    let mut jvm = start_fixture(
+        &receiver,
+        &format!(
             "otel.exporter.otlp.endpoint={},otel.metric.export.interval=500,otel.connect.worker.config={}",
             receiver.grpc_endpoint(),
             props.display()
-        ))
-        .spawn();
-    jvm.cmd("worker");
-    jvm.cmd("connector files source 2");
-    receiver.wait_for(WAIT, "task metrics", |p| {
-        p.iter().any(|x| x.name == "kafka.connect.task.health")
-    });
+        ),
+    );
     jvm.cmd("set connector-task-metrics files 1 status failed");
     let r = wait_for_record(&receiver, "kafka.connect.task.failed");
     let _ = server.kill();
