@@ -1,14 +1,14 @@
 //! The agent's life: start from resolved configuration, the collection loop on our own thread, shutdown with
 //! a bounded total time.
 //!
-//! Why the loop waits before building the metrics pipeline: premain runs before Connect has registered
+//! Why the loop waits before starting the metric export: premain runs before Connect has registered
 //! anything, and the resource (worker id, cluster, Kafka version) is only complete once Connect's MBeans
 //! exist. The loop reads every second until they appear (or a grace period passes), then every interval.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
@@ -16,9 +16,10 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 
 use crate::config::{self, AgentConfig, MetricsConfig, Sources};
+use crate::encode::MAX_SERIES_PER_REQUEST;
 use crate::failures::{rest_target, FailureReporter, FailureWatch};
 use crate::mapping::{self, Observations};
-use crate::metrics::{Latest, MetricsPipeline, Sizing};
+use crate::metrics::MetricsExport;
 use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
 use crate::stall::StallWatch;
 use crate::worker::{host_name, WorkerIdentity};
@@ -62,7 +63,7 @@ impl StopSignal {
 struct Running {
     stop: Arc<StopSignal>,
     /// Receives the pipeline when the collector thread ends.
-    finished: mpsc::Receiver<Option<MetricsPipeline>>,
+    finished: mpsc::Receiver<Option<MetricsExport>>,
 }
 
 static RUNNING: Lazy<Mutex<Option<Running>>> = Lazy::new(|| Mutex::new(None));
@@ -133,14 +134,14 @@ pub fn start(
             let spawned = std::thread::Builder::new()
                 .name("connect-otel-collector".into())
                 .spawn(move || {
-                    let pipeline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let export = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         collect_loop(&config, &metrics, identity, source, &thread_stop)
                     }))
                     .unwrap_or_else(|_| {
                         crate::log::disabled("metrics", "the collector stopped after an internal error");
                         None
                     });
-                    let _ = done_tx.send(pipeline);
+                    let _ = done_tx.send(export);
                 });
             if let Err(e) = spawned {
                 crate::log::disabled("metrics", &format!("cannot start the collector thread: {e}"));
@@ -165,8 +166,8 @@ pub fn shutdown() {
     let spans = std::thread::Builder::new()
         .name("connect-otel-shutdown-spans".into())
         .spawn(move || crate::spans::shutdown(deadline));
-    // The collector finishes its current read and detaches from the JVM before handing back the pipeline.
-    let pipeline = match running.finished.recv_timeout(Duration::from_secs(2)) {
+    // The collector finishes its current read and detaches from the JVM before handing back the export.
+    let export = match running.finished.recv_timeout(Duration::from_secs(2)) {
         Ok(p) => p,
         Err(_) => {
             crate::log_warn!("the collector did not stop within 2 s; exiting without a final export");
@@ -179,7 +180,7 @@ pub fn shutdown() {
             let _ = h.join();
         }
     };
-    let Some(pipeline) = pipeline else {
+    let Some(export) = export else {
         spans_done();
         crate::otlp::shutdown_runtime(Duration::from_millis(200));
         return;
@@ -188,7 +189,7 @@ pub fn shutdown() {
     let flusher = std::thread::Builder::new()
         .name("connect-otel-shutdown".into())
         .spawn(move || {
-            pipeline.shutdown();
+            export.shutdown();
             let _ = tx.send(());
         });
     if flusher.is_err() {
@@ -253,13 +254,7 @@ struct AgentCounters {
     unattributed: u64,
 }
 
-fn add_agent_metrics(
-    obs: &mut Observations,
-    stats: &ReadStats,
-    totals: &mut AgentCounters,
-    export_failures: u64,
-    sizing: Sizing,
-) {
+fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut AgentCounters, export_failures: u64) {
     for (k, v) in &stats.errors {
         *totals.read_errors.entry(k).or_insert(0) += v;
     }
@@ -276,12 +271,6 @@ fn add_agent_metrics(
     put("connect_otel.mbeans", vec![], stats.mbeans as f64);
     put("connect_otel.attributes", vec![], stats.attributes as f64);
     put("connect_otel.series", vec![], series as f64);
-    put(
-        "connect_otel.cardinality.limit",
-        vec![],
-        sizing.cardinality_limit as f64,
-    );
-    put("connect_otel.export.parts", vec![], sizing.shards as f64);
     put("connect_otel.export.failures", vec![], export_failures as f64);
     for (kind, n) in &totals.read_errors {
         put(
@@ -333,7 +322,7 @@ fn collect_loop(
     mut identity: WorkerIdentity,
     source: SourceFactory,
     stop: &StopSignal,
-) -> Option<MetricsPipeline> {
+) -> Option<MetricsExport> {
     let exporter = config.metrics_exporter.as_ref()?;
     let mut source = match source() {
         Ok(s) => s,
@@ -343,10 +332,9 @@ fn collect_loop(
         }
     };
     let plan = ReadPlan::new(metrics);
-    let latest: Latest = Arc::new(RwLock::new(Arc::new(Vec::new())));
     let export_failures = Arc::new(AtomicU64::new(0));
     let mut totals = AgentCounters::default();
-    let mut pipeline: Option<MetricsPipeline> = None;
+    let mut export: Option<MetricsExport> = None;
     let started = Instant::now();
     let mut stalls = StallWatch::new(metrics.stall_intervals);
     let mut failure_watch = FailureWatch::default();
@@ -361,56 +349,33 @@ fn collect_loop(
         }
         snapshot.stats.duration = begun.elapsed();
 
-        if pipeline.is_none() {
-            identity.complete_from(&snapshot);
-            if !connect_is_up(&snapshot) && started.elapsed() < STARTUP_GRACE {
-                if stop.wait(STARTUP_POLL) {
-                    return None;
+        match &mut export {
+            None => {
+                identity.complete_from(&snapshot);
+                if !connect_is_up(&snapshot) && started.elapsed() < STARTUP_GRACE {
+                    if stop.wait(STARTUP_POLL) {
+                        return None;
+                    }
+                    continue;
                 }
-                continue;
-            }
-        }
-        // What was not known when the resource was made (an MBean read failed that cycle) is filled in later;
-        // the resource is fixed per pipeline, so a change means a new one.
-        let mut identity_changed = false;
-        if pipeline.is_some() && identity.kafka_version.is_none() {
-            let before = identity.clone();
-            identity.complete_from(&snapshot);
-            identity_changed = identity != before;
-        }
-        let total = obs.series_count();
-        let current = pipeline.as_ref().map(|p| p.sizing);
-        let largest = |shards: usize| obs.largest_metric_per_shard(shards);
-        let resize = current.map(|c| !c.fits(total, largest(c.shards))).unwrap_or(true);
-        if resize || identity_changed {
-            let sizing = match current {
-                Some(c) if !resize => c,
-                _ => Sizing::for_worker(total, largest(Sizing::for_worker(total, 0).shards)),
-            };
-            if let Some(old) = pipeline.take() {
-                if resize {
-                    crate::log_info!(
-                        "{total} series: exporting in {} part(s) of up to {} series per metric",
-                        sizing.shards,
-                        sizing.cardinality_limit
-                    );
-                }
-                old.shutdown();
-            }
-            match MetricsPipeline::build(
-                exporter,
-                metrics.interval,
-                resource(config, &identity),
-                sizing,
-                &latest,
-                export_failures.clone(),
-            ) {
-                Ok(p) => pipeline = Some(p),
-                Err(e) => {
-                    crate::log::disabled("metrics", &e);
-                    return None;
+                match MetricsExport::start(exporter, &resource(config, &identity), export_failures.clone()) {
+                    Ok(e) => export = Some(e),
+                    Err(e) => {
+                        crate::log::disabled("metrics", &e);
+                        return None;
+                    }
                 }
             }
+            // What was not known when the resource was made (an MBean read failed that cycle) is filled in
+            // later.
+            Some(e) if identity.kafka_version.is_none() => {
+                let before = identity.clone();
+                identity.complete_from(&snapshot);
+                if identity != before {
+                    e.set_resource(&resource(config, &identity));
+                }
+            }
+            Some(_) => {}
         }
         // Failure log records start with the first export, once the worker's identity is known.
         if let (true, Some(failures), Some(logs)) = (
@@ -438,10 +403,9 @@ fn collect_loop(
         if let Some(r) = &reporter {
             r.send(failure_watch.observe(&obs));
         }
-        let sizing = pipeline.as_ref().map(|p| p.sizing).unwrap_or(Sizing::for_worker(0, 0));
         if metrics.groups.contains("agent") {
             let failures = export_failures.load(Ordering::Relaxed);
-            add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures, sizing);
+            add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures);
             if let Some(r) = &reporter {
                 let mut put = |name: &'static str, v: &AtomicU64| {
                     obs.metrics.entry(name).or_default().push(mapping::Series {
@@ -452,12 +416,23 @@ fn collect_loop(
                 put("connect_otel.failure_records.emitted", &r.stats.records);
                 put("connect_otel.failure_records.dropped", &r.stats.dropped);
             }
+            // The requests this very collection makes, itself included.
+            let parts = (obs.series_count() + 1).div_ceil(MAX_SERIES_PER_REQUEST);
+            obs.metrics
+                .entry("connect_otel.export.parts")
+                .or_default()
+                .push(mapping::Series {
+                    attributes: vec![],
+                    value: parts as f64,
+                });
         }
-        *latest.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(obs.split(sizing.shards));
+        if let Some(e) = &mut export {
+            e.publish(&obs);
+        }
 
         if stop.wait(metrics.interval.saturating_sub(begun.elapsed())) {
             drop(source);
-            return pipeline;
+            return export;
         }
     }
 }
@@ -501,28 +476,5 @@ mod tests {
         assert_eq!(get("kafka.version").as_deref(), Some("4.1.0"));
         assert_eq!(get("host.name").as_deref(), Some("override"));
         assert_eq!(get("deployment.environment").as_deref(), Some("prod"));
-    }
-
-    #[test]
-    fn sizing_follows_the_worker() {
-        let small = Sizing::for_worker(500, 10);
-        assert_eq!(
-            small,
-            Sizing {
-                shards: 1,
-                cardinality_limit: 64
-            }
-        );
-        assert!(small.fits(15_000, 64));
-        assert!(!small.fits(15_001, 10), "too many series for one export");
-        assert!(!small.fits(500, 65), "one metric over the limit");
-        let big = Sizing::for_worker(45_000, 1600);
-        assert_eq!(
-            big,
-            Sizing {
-                shards: 5,
-                cardinality_limit: 3200
-            }
-        );
     }
 }

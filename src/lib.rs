@@ -1,14 +1,15 @@
 //! connect-otel: an in-process OpenTelemetry agent for Kafka Connect.
 //!
 //! Data path: [`jni`] reads MBeans on our daemon thread into a [`snapshot::Snapshot`] → [`mapping`] applies
-//! the [`rules`] table → [`metrics`] publishes the observations through observable instruments → [`otlp`]
-//! exports. [`agent`] runs the loop and the lifecycle; [`config`] decides every setting once.
+//! the [`rules`] table → [`encode`] writes the OTLP requests → [`metrics`] hands them to its export thread,
+//! which sends them through [`otlp`]. [`agent`] runs the loop and the lifecycle; [`config`] decides every setting once.
 
 #[macro_use]
 pub mod log;
 
 pub mod agent;
 pub mod config;
+pub mod encode;
 pub mod failures;
 pub mod ffi;
 pub mod mapping;

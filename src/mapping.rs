@@ -40,64 +40,6 @@ impl Observations {
     pub fn series_count(&self) -> usize {
         self.metrics.values().map(Vec::len).sum()
     }
-
-    /// The largest metric's series count in the biggest of `shards` parts, without splitting.
-    pub fn largest_metric_per_shard(&self, shards: usize) -> usize {
-        let shards = shards.max(1);
-        let mut largest = 0;
-        for series in self.metrics.values() {
-            let mut counts = vec![0usize; shards];
-            for s in series {
-                counts[if shards == 1 {
-                    0
-                } else {
-                    shard_of(&s.attributes, shards)
-                }] += 1;
-            }
-            largest = largest.max(counts.into_iter().max().unwrap_or(0));
-        }
-        largest
-    }
-
-    /// Splits the series into `shards` parts so that each export stays small enough for a collector's
-    /// message limit (a default OpenTelemetry Collector takes 4 MiB per gRPC message). A task's series always
-    /// land in the same part (a stable hash of connector and task), so they keep their identity between
-    /// exports; worker-level series and counts stay in part 0.
-    pub fn split(self, shards: usize) -> Vec<Observations> {
-        let shards = shards.max(1);
-        let mut parts: Vec<Observations> = (0..shards).map(|_| Observations::default()).collect();
-        parts[0].skipped_non_finite = self.skipped_non_finite;
-        parts[0].unattributed = self.unattributed;
-        for (name, series) in self.metrics {
-            for s in series {
-                let part = if shards == 1 {
-                    0
-                } else {
-                    shard_of(&s.attributes, shards)
-                };
-                parts[part].metrics.entry(name).or_default().push(s);
-            }
-        }
-        parts
-    }
-}
-
-fn shard_of(attributes: &[KeyValue], shards: usize) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    let mut keyed = false;
-    for kv in attributes
-        .iter()
-        .filter(|kv| kv.key.as_str() == CONNECTOR || kv.key.as_str() == TASK)
-    {
-        kv.value.as_str().hash(&mut h);
-        keyed = true;
-    }
-    if keyed {
-        (h.finish() % shards as u64) as usize
-    } else {
-        0
-    }
 }
 
 fn text(v: impl Into<Arc<str>>) -> OtelValue {
@@ -738,50 +680,6 @@ mod tests {
             4.0
         );
         assert_eq!(o.metrics["kafka.connect.plugins.value"].len(), 1);
-    }
-
-    #[test]
-    fn split_keeps_a_task_together_and_stable() {
-        let mut mbeans = Vec::new();
-        for t in 0..200 {
-            mbeans.push(sample(
-                &format!("kafka.connect:type=connector-task-metrics,connector=c,task={t}"),
-                &[("status", s("running"))],
-            ));
-        }
-        mbeans.push(sample(
-            "kafka.connect:type=connect-worker-metrics",
-            &[("connector-count", n(1.0))],
-        ));
-        let snapshot = snap(mbeans);
-        let parts = map(&snapshot).split(4);
-        assert_eq!(
-            map(&snapshot).largest_metric_per_shard(4),
-            parts.iter().map(Observations::largest_metric).max().unwrap()
-        );
-        assert_eq!(parts.len(), 4);
-        assert_eq!(
-            parts.iter().map(|p| p.series_count()).sum::<usize>(),
-            map(&snapshot).series_count()
-        );
-        assert!(parts[0].metrics.contains_key("kafka.connect.worker.connector_count"));
-        assert!(parts.iter().all(|p| p.series_count() > 100), "roughly even");
-        let where_is = |parts: &[Observations], task: &str| -> Vec<usize> {
-            (0..parts.len())
-                .filter(|i| !find(&parts[*i], "kafka.connect.task.health", &[(TASK, task)]).is_empty())
-                .collect()
-        };
-        let again = map(&snapshot).split(4);
-        for t in ["0", "7", "199"] {
-            let at = where_is(&parts, t);
-            assert_eq!(at.len(), 1);
-            assert_eq!(where_is(&again, t), at, "same part every time");
-            assert_eq!(
-                find(&parts[at[0]], "kafka.connect.connector.task.status", &[(TASK, t)]).len(),
-                6,
-                "a task's series stay together"
-            );
-        }
     }
 
     #[test]

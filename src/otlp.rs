@@ -4,16 +4,11 @@
 //! and does its I/O there, so the runtime must exist before the build and outlive the exporter. The SDK's
 //! reader and batch processor run on their own threads; nothing here runs on a JVM thread.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use once_cell::sync::Lazy;
 use opentelemetry_otlp::{Protocol as OtlpProtocol, WithExportConfig, WithHttpConfig, WithTonicConfig};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::metrics::data::ResourceMetrics;
-use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-use opentelemetry_sdk::metrics::Temporality;
 
 use crate::config::{Compression, ExporterConfig, Protocol};
 use crate::log::{Level, RateLimited};
@@ -180,10 +175,6 @@ macro_rules! build_exporter {
     }};
 }
 
-pub fn metric_exporter(config: &ExporterConfig) -> Result<opentelemetry_otlp::MetricExporter, String> {
-    build_exporter!(opentelemetry_otlp::MetricExporter, config)
-}
-
 pub fn span_exporter(config: &ExporterConfig) -> Result<opentelemetry_otlp::SpanExporter, String> {
     build_exporter!(opentelemetry_otlp::SpanExporter, config)
 }
@@ -192,47 +183,205 @@ pub fn log_exporter(config: &ExporterConfig) -> Result<opentelemetry_otlp::LogEx
     build_exporter!(opentelemetry_otlp::LogExporter, config)
 }
 
-/// Wraps a metric exporter to count failed exports (they become `connect_otel.export.failures`) and to log
-/// them, rate-limited, instead of leaving them to the SDK's silent internal log.
-pub struct CountingExporter<E> {
-    inner: E,
-    endpoint: String,
-    pub failures: Arc<AtomicU64>,
+/// Sends encoded `ExportMetricsServiceRequest` bodies ([`crate::encode`]) over OTLP/gRPC or OTLP/HTTP, with
+/// the exporter settings (endpoint, headers, timeout, gzip, TLS/mTLS). Blocking; called only from the
+/// metrics export thread. No retries: the next collection sends fresh values a minute or less later.
+pub enum MetricSender {
+    Grpc {
+        client: tonic::client::Grpc<tonic::transport::Channel>,
+        metadata: Vec<(tonic::metadata::AsciiMetadataKey, tonic::metadata::AsciiMetadataValue)>,
+        timeout: Duration,
+    },
+    Http {
+        client: reqwest::blocking::Client,
+        endpoint: String,
+        headers: reqwest::header::HeaderMap,
+        gzip: bool,
+    },
 }
 
-impl<E> CountingExporter<E> {
-    pub fn new(inner: E, endpoint: &str, failures: Arc<AtomicU64>) -> Self {
-        CountingExporter {
-            inner,
-            endpoint: endpoint.to_string(),
-            failures,
+const METRICS_EXPORT_PATH: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+
+impl MetricSender {
+    pub fn new(config: &ExporterConfig) -> Result<MetricSender, String> {
+        let invalid_header = |k: &str| format!("header {k:?} is not a valid header (value not shown)");
+        match config.protocol {
+            Protocol::Grpc => {
+                let mut metadata = Vec::new();
+                for (k, v) in &config.headers {
+                    let key = tonic::metadata::AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
+                        .map_err(|_| invalid_header(k))?;
+                    let value = v.parse().map_err(|_| invalid_header(k))?;
+                    metadata.push((key, value));
+                }
+                let tls = grpc_tls(config)?;
+                let endpoint = tonic::transport::Endpoint::from_shared(config.endpoint.clone())
+                    .map_err(|e| format!("the OTLP endpoint {} is not a valid URL: {e}", config.endpoint))?
+                    .timeout(config.timeout)
+                    .connect_timeout(config.timeout);
+                let endpoint = match tls {
+                    Some(tls) => endpoint
+                        .tls_config(tls)
+                        .map_err(|e| format!("cannot set up TLS for {}: {e}", config.endpoint))?,
+                    None => endpoint,
+                };
+                // The channel's connection task runs on the I/O runtime.
+                let channel = in_runtime(|| endpoint.connect_lazy())?;
+                let mut client = tonic::client::Grpc::new(channel);
+                if config.compression == Compression::Gzip {
+                    client = client.send_compressed(tonic::codec::CompressionEncoding::Gzip);
+                }
+                Ok(MetricSender::Grpc {
+                    client,
+                    metadata,
+                    timeout: config.timeout,
+                })
+            }
+            Protocol::HttpProtobuf => {
+                let mut headers = reqwest::header::HeaderMap::new();
+                for (k, v) in &config.headers {
+                    let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| invalid_header(k))?;
+                    let value = reqwest::header::HeaderValue::from_str(v).map_err(|_| invalid_header(k))?;
+                    headers.insert(name, value);
+                }
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("application/x-protobuf"),
+                );
+                let gzip = config.compression == Compression::Gzip;
+                if gzip {
+                    headers.insert(
+                        reqwest::header::CONTENT_ENCODING,
+                        reqwest::header::HeaderValue::from_static("gzip"),
+                    );
+                }
+                Ok(MetricSender::Http {
+                    client: http_client(config)?,
+                    endpoint: config.endpoint.clone(),
+                    headers,
+                    gzip,
+                })
+            }
+        }
+    }
+
+    /// Sends one request body; the error says what went wrong (never a header value).
+    pub fn send(&mut self, body: Vec<u8>) -> Result<(), String> {
+        match self {
+            MetricSender::Grpc {
+                client,
+                metadata,
+                timeout,
+            } => {
+                let mut request = tonic::Request::new(body);
+                for (k, v) in metadata.iter() {
+                    request.metadata_mut().insert(k.clone(), v.clone());
+                }
+                request.set_timeout(*timeout);
+                let timeout = *timeout;
+                let call = async {
+                    client.ready().await.map_err(|e| format!("not connected: {e}"))?;
+                    client
+                        .unary::<Vec<u8>, (), _>(
+                            request,
+                            tonic::codegen::http::uri::PathAndQuery::from_static(METRICS_EXPORT_PATH),
+                            RawCodec,
+                        )
+                        .await
+                        .map(|_| ())
+                        .map_err(|s| format!("{:?}: {}", s.code(), s.message()))
+                };
+                let handle = RUNTIME
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .map(|rt| rt.handle().clone())
+                    .ok_or("the I/O runtime is stopped")?;
+                handle.block_on(async {
+                    tokio::time::timeout(timeout + Duration::from_millis(500), call)
+                        .await
+                        .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
+                })
+            }
+            MetricSender::Http {
+                client,
+                endpoint,
+                headers,
+                gzip,
+            } => {
+                let body = if *gzip {
+                    use std::io::Write;
+                    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    z.write_all(&body)
+                        .and_then(|_| z.finish())
+                        .map_err(|e| format!("gzip: {e}"))?
+                } else {
+                    body
+                };
+                let response = client
+                    .post(endpoint.as_str())
+                    .headers(headers.clone())
+                    .body(body)
+                    .send()
+                    .map_err(|e| e.to_string())?;
+                let status = response.status();
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("HTTP {status}"))
+                }
+            }
         }
     }
 }
 
-impl<E: PushMetricExporter> PushMetricExporter for CountingExporter<E> {
-    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let result = self.inner.export(metrics).await;
-        if let Err(e) = &result {
-            self.failures.fetch_add(1, Ordering::Relaxed);
-            EXPORT_ERRORS.write(
-                Level::Warn,
-                "metrics-export",
-                &format!("metric export to {} failed: {e}", self.endpoint),
-            );
-        }
-        result
+/// The gRPC codec for bodies that are already protobuf: written as they are; the answer (an
+/// `ExportMetricsServiceResponse`, empty unless partly rejected) is not needed.
+#[derive(Clone, Copy)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = ();
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
     }
+}
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
 
-    fn temporality(&self) -> Temporality {
-        self.inner.temporality()
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
     }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = ();
+    type Error = tonic::Status;
+
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
+        use bytes::Buf;
+        src.advance(src.remaining());
+        Ok(Some(()))
+    }
+}
+
+/// Logs a failed metric export, at most once a minute.
+pub fn log_export_failure(endpoint: &str, error: &str) {
+    EXPORT_ERRORS.write(
+        Level::Warn,
+        "metrics-export",
+        &format!("metric export to {endpoint} failed: {error}"),
+    );
 }

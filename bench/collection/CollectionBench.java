@@ -73,13 +73,14 @@ public final class CollectionBench {
         final List<Long> nanos = new ArrayList<>();
         final List<Long> read = new ArrayList<>();
         final List<Long> map = new ArrayList<>();
-        final List<Long> sdk = new ArrayList<>();
+        final List<Long> encode = new ArrayList<>();
         long cpu;
         long allocated;
         long rounds;
         long mbeans;
         long attributes;
         long series;
+        long bytes;
     }
 
     static void ours(int[] sizes, int warmup, int rounds) throws Exception {
@@ -102,7 +103,8 @@ public final class CollectionBench {
                     "series", o.series, "floor_mbeans", f.mbeans, "floor_attrs", f.attributes,
                     "floor_ms", ms(median(f.nanos)), "ours_ms", ms(median(o.nanos)),
                     "ours_min_ms", ms(Collections.min(o.nanos)), "floor_min_ms", ms(Collections.min(f.nanos)),
-                    "read_ms", ms(median(o.read)), "map_ms", ms(median(o.map)), "sdk_ms", ms(median(o.sdk)),
+                    "read_ms", ms(median(o.read)), "map_ms", ms(median(o.map)), "encode_ms", ms(median(o.encode)),
+                    "request_bytes", o.bytes,
                     "floor_cpu_ms", ms(f.cpu / f.rounds), "ours_cpu_ms", ms(o.cpu / o.rounds),
                     "floor_bytes_per_attr", (double) f.allocated / f.rounds / f.attributes,
                     "ours_bytes_per_attr", (double) o.allocated / o.rounds / o.attributes, "rounds", o.rounds);
@@ -128,7 +130,7 @@ public final class CollectionBench {
     }
 
     /**
-     * {@code benchCollect} builds its reader and SDK pipeline per call, so CPU and heap per round come from two
+     * {@code benchCollect} builds its reader and encoder per call, so CPU and heap per round come from two
      * calls, {@code warmup} and {@code warmup + rounds} rounds long: their difference is {@code rounds} warm
      * rounds without the set-up.
      */
@@ -147,14 +149,15 @@ public final class CollectionBench {
         side.attributes = r[0];
         side.mbeans = r[1];
         side.series = r[2];
+        side.bytes = r[3];
         for (int i = warmup; i < warmup + rounds; i++) {
-            long read = r[3 + 3 * i];
-            long map = r[4 + 3 * i];
-            long sdk = r[5 + 3 * i];
+            long read = r[4 + 3 * i];
+            long map = r[5 + 3 * i];
+            long encode = r[6 + 3 * i];
             side.read.add(read);
             side.map.add(map);
-            side.sdk.add(sdk);
-            side.nanos.add(read + map + sdk);
+            side.encode.add(encode);
+            side.nanos.add(read + map + encode);
         }
     }
 

@@ -107,9 +107,10 @@ final class Report {
         System.out.println("ours, per phase (median ms) and CPU per collection (process CPU, all threads):");
         for (int n : sizes) {
             Map<String, String> o = find("ours", "tasks", Integer.toString(n));
-            System.out.printf("%6d tasks: JNI read %.2f, mapping+split %.2f, SDK data points %.2f; CPU %.2f ms, "
+            System.out.printf("%6d tasks: JNI read %.2f, mapping %.2f, OTLP encoding %.2f (%s bytes); CPU %.2f ms, "
                     + "floor %.2f ms (÷ %.2f); %.1f µs per task; attribute values floor=%s ours=%s%n", n,
-                    d(o, "read_ms"), d(o, "map_ms"), d(o, "sdk_ms"), d(o, "ours_cpu_ms"), d(o, "floor_cpu_ms"),
+                    d(o, "read_ms"), d(o, "map_ms"), d(o, "encode_ms"), o.get("request_bytes"), d(o, "ours_cpu_ms"),
+                    d(o, "floor_cpu_ms"),
                     d(o, "ours_cpu_ms") / d(o, "floor_cpu_ms"), 1000 * d(o, "ours_ms") / n, o.get("floor_attrs"),
                     o.get("attrs"));
         }
