@@ -48,8 +48,10 @@ fn text(v: impl Into<Arc<str>>) -> OtelValue {
 
 /// What the whole snapshot says about connectors and tasks, needed to attribute single MBeans.
 struct Census {
-    /// (connector, task) → `source` / `sink`.
-    task_types: HashMap<(String, String), &'static str>,
+    /// connector → task → `source` / `sink`.
+    task_types: HashMap<String, HashMap<String, &'static str>>,
+    /// `<connector>-<task>` → (connector, task), to attribute clients by their client-id in one lookup.
+    task_suffixes: HashMap<String, (String, String)>,
     connector_types: HashMap<String, &'static str>,
     connectors: HashSet<String>,
 }
@@ -66,6 +68,7 @@ impl Census {
     fn take(snapshot: &Snapshot) -> Census {
         let mut c = Census {
             task_types: HashMap::new(),
+            task_suffixes: HashMap::new(),
             connector_types: HashMap::new(),
             connectors: HashSet::new(),
         };
@@ -77,19 +80,28 @@ impl Census {
             if g.domain != "kafka.connect" {
                 continue;
             }
-            c.connectors.insert(conn.to_string());
-            let key = || (conn.to_string(), task.unwrap_or_default().to_string());
+            if !c.connectors.contains(conn) {
+                c.connectors.insert(conn.to_string());
+            }
+            let task = task.unwrap_or_default();
+            // The task MBeans' own type wins over connector-task-metrics' `connector-type`.
+            let mut set_type = |ty: &'static str, overwrite: bool| {
+                let tasks = c.task_types.entry(conn.to_string()).or_default();
+                match tasks.get_mut(task) {
+                    Some(known) if overwrite => *known = ty,
+                    Some(_) => {}
+                    None => {
+                        tasks.insert(task.to_string(), ty);
+                    }
+                }
+            };
             match g.object_type {
-                "source-task-metrics" => {
-                    c.task_types.insert(key(), "source");
-                }
-                "sink-task-metrics" => {
-                    c.task_types.insert(key(), "sink");
-                }
+                "source-task-metrics" => set_type("source", true),
+                "sink-task-metrics" => set_type("sink", true),
                 "connector-task-metrics" => {
                     if let Some(Value::Text(t)) = s.value("connector-type") {
                         if let Some(t) = connector_type(t) {
-                            c.task_types.entry(key()).or_insert(t);
+                            set_type(t, false);
                         }
                     }
                 }
@@ -103,12 +115,19 @@ impl Census {
                 _ => {}
             }
         }
+        for (conn, tasks) in &c.task_types {
+            for task in tasks.keys() {
+                c.task_suffixes
+                    .insert(format!("{conn}-{task}"), (conn.clone(), task.clone()));
+            }
+        }
         c
     }
 
     fn task_type(&self, connector: &str, task: &str) -> Option<&'static str> {
         self.task_types
-            .get(&(connector.to_string(), task.to_string()))
+            .get(connector)
+            .and_then(|tasks| tasks.get(task))
             .or_else(|| self.connector_types.get(connector))
             .copied()
     }
@@ -130,14 +149,8 @@ impl Census {
         if rest.is_empty() {
             return None;
         }
-        for (c, t) in self.task_types.keys() {
-            if rest.len() == c.len() + 1 + t.len()
-                && rest.starts_with(c.as_str())
-                && rest.ends_with(t.as_str())
-                && rest.as_bytes()[c.len()] == b'-'
-            {
-                return Some((role, c.clone(), Some(t.clone())));
-            }
+        if let Some((c, t)) = self.task_suffixes.get(rest) {
+            return Some((role, c.clone(), Some(t.clone())));
         }
         if self.connectors.contains(rest) {
             return Some((role, rest.to_string(), None));
