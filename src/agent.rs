@@ -427,7 +427,7 @@ fn collect_loop(
                 });
         }
         if let Some(e) = &mut export {
-            e.publish(&obs);
+            e.publish(obs);
         }
 
         if stop.wait(metrics.interval.saturating_sub(begun.elapsed())) {

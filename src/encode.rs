@@ -105,8 +105,15 @@ impl Encoder {
 
     /// The request bodies for one collection at `time`, in rule-table order; none when there is no series.
     pub fn encode(&self, obs: &Observations, time: SystemTime) -> Vec<Vec<u8>> {
-        let time = nanos(time);
         let mut requests = Vec::new();
+        self.encode_each(obs, time, |body| requests.push(body));
+        requests
+    }
+
+    /// Like [`Encoder::encode`], handing each body to `send` as soon as it is written, so that only one
+    /// request's bytes exist at a time.
+    pub fn encode_each(&self, obs: &Observations, time: SystemTime, mut send: impl FnMut(Vec<u8>)) {
+        let time = nanos(time);
         let mut part: Vec<(&MetricShape, &[Series])> = Vec::new();
         let mut room = self.max_series;
         for m in &self.metrics {
@@ -119,16 +126,15 @@ impl Encoder {
                 room -= now.len();
                 series = later;
                 if room == 0 {
-                    requests.push(self.request(&part, time));
+                    send(self.request(&part, time));
                     part.clear();
                     room = self.max_series;
                 }
             }
         }
         if !part.is_empty() {
-            requests.push(self.request(&part, time));
+            send(self.request(&part, time));
         }
-        requests
     }
 
     fn request(&self, part: &[(&MetricShape, &[Series])], time: u64) -> Vec<u8> {

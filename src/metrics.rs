@@ -1,9 +1,10 @@
-//! The metric export: each collection's observations are encoded ([`crate::encode`]) on the collector thread
-//! and handed to our export thread, which sends them over OTLP ([`crate::otlp::MetricSender`]).
+//! The metric export: each collection's observations are handed to our export thread, which encodes them
+//! ([`crate::encode`]) one request at a time and sends each over OTLP ([`crate::otlp::MetricSender`]).
 //!
 //! Why a thread and a one-slot queue: the collector thread is attached to the JVM and must never wait on the
 //! network. If the previous collection is still being sent when the next one is ready (a collector slower
 //! than the interval), the new one is not queued behind it: it is counted as a failed export and logged.
+//! Encoding on the export thread, request by request, keeps one request's bytes in memory at a time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
@@ -19,9 +20,16 @@ use crate::encode::Encoder;
 use crate::mapping::Observations;
 use crate::otlp::{log_export_failure, MetricSender};
 
+struct Collection {
+    observations: Observations,
+    time: SystemTime,
+    /// A new resource, from this collection on (the worker's identity became complete after the first export).
+    resource: Option<Vec<KeyValue>>,
+}
+
 pub struct MetricsExport {
-    encoder: Encoder,
-    queue: Option<SyncSender<Vec<Vec<u8>>>>,
+    queue: Option<SyncSender<Collection>>,
+    pending_resource: Option<Vec<KeyValue>>,
     thread: Option<JoinHandle<()>>,
     endpoint: String,
     failures: Arc<AtomicU64>,
@@ -44,14 +52,18 @@ impl MetricsExport {
         failures: Arc<AtomicU64>,
     ) -> Result<MetricsExport, String> {
         let mut sender = MetricSender::new(config)?;
-        let (queue, bodies) = sync_channel::<Vec<Vec<u8>>>(1);
+        let mut encoder = Encoder::new(&resource_attributes(resource), SystemTime::now());
+        let (queue, collections) = sync_channel::<Collection>(1);
         let endpoint = config.endpoint.clone();
         let counted = failures.clone();
         let thread = std::thread::Builder::new()
             .name("connect-otel-metrics-export".into())
             .spawn(move || {
-                for requests in bodies {
-                    for body in requests {
+                for c in collections {
+                    if let Some(r) = &c.resource {
+                        encoder.set_resource(r);
+                    }
+                    encoder.encode_each(&c.observations, c.time, |body| {
                         // A panic here would end metric export for good: contain it, count it.
                         let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sender.send(body)))
                             .unwrap_or_else(|_| Err("panic while sending".into()));
@@ -59,47 +71,43 @@ impl MetricsExport {
                             counted.fetch_add(1, Ordering::Relaxed);
                             log_export_failure(&endpoint, &e);
                         }
-                    }
+                    });
                 }
             })
             .map_err(|e| format!("cannot start the metrics export thread: {e}"))?;
         Ok(MetricsExport {
-            encoder: Encoder::new(&resource_attributes(resource), SystemTime::now()),
             queue: Some(queue),
+            pending_resource: None,
             thread: Some(thread),
             endpoint: config.endpoint.clone(),
             failures,
         })
     }
 
+    /// Applies from the next collection published.
     pub fn set_resource(&mut self, resource: &Resource) {
-        self.encoder.set_resource(&resource_attributes(resource));
+        self.pending_resource = Some(resource_attributes(resource));
     }
 
-    /// Encodes one collection and hands it to the export thread; returns how many requests it makes.
-    pub fn publish(&mut self, obs: &Observations) -> usize {
-        let requests = self.encoder.encode(obs, SystemTime::now());
-        let n = requests.len();
-        if n == 0 {
-            return 0;
-        }
-        if let Some(queue) = &self.queue {
-            match queue.try_send(requests) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    self.failures.fetch_add(1, Ordering::Relaxed);
-                    log_export_failure(
-                        &self.endpoint,
-                        "the previous collection is still being sent; this one was skipped",
-                    );
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.failures.fetch_add(1, Ordering::Relaxed);
-                    log_export_failure(&self.endpoint, "the export thread has stopped");
-                }
+    /// Hands one collection to the export thread, or counts it as failed when the previous one is still
+    /// being sent.
+    pub fn publish(&mut self, obs: Observations) {
+        let Some(queue) = &self.queue else { return };
+        let collection = Collection {
+            observations: obs,
+            time: SystemTime::now(),
+            resource: self.pending_resource.clone(),
+        };
+        let problem = match queue.try_send(collection) {
+            Ok(()) => {
+                self.pending_resource = None;
+                return;
             }
-        }
-        n
+            Err(TrySendError::Full(_)) => "the previous collection is still being sent; this one was skipped",
+            Err(TrySendError::Disconnected(_)) => "the export thread has stopped",
+        };
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        log_export_failure(&self.endpoint, problem);
     }
 
     /// Lets the export thread send what is queued, then waits for it. The caller bounds the wait (each
@@ -109,5 +117,61 @@ impl MetricsExport {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Compression, Protocol};
+    use crate::mapping::Series;
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    fn one_series() -> Observations {
+        let mut obs = Observations::default();
+        obs.metrics.insert(
+            "connect_otel.series",
+            vec![Series {
+                attributes: vec![],
+                value: 1.0,
+            }],
+        );
+        obs
+    }
+
+    #[test]
+    fn a_collection_that_finds_the_previous_one_still_sending_is_counted_not_queued() {
+        // Accepts and never answers: the first collection's request hangs until the exporter timeout.
+        let hole = TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = ExporterConfig {
+            protocol: Protocol::HttpProtobuf,
+            endpoint: format!("http://{}/v1/metrics", hole.local_addr().unwrap()),
+            headers: vec![],
+            timeout: Duration::from_millis(1500),
+            compression: Compression::None,
+            ca_certificate: None,
+            client_certificate: None,
+            client_key: None,
+        };
+        crate::otlp::install_tls_provider();
+        let failures = Arc::new(AtomicU64::new(0));
+        let mut export = MetricsExport::start(&config, &Resource::builder_empty().build(), failures.clone()).unwrap();
+        let begun = Instant::now();
+        for _ in 0..4 {
+            export.publish(one_series());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(1),
+            "publishing never waits on the network"
+        );
+        // One being sent, one in the slot, two skipped (three if the export thread was slow to take the first).
+        let skipped = failures.load(Ordering::Relaxed);
+        assert!((2..=3).contains(&skipped), "{skipped}");
+        export.shutdown();
+        // The ones sent time out: every collection is accounted for.
+        assert_eq!(failures.load(Ordering::Relaxed), 4);
+        drop(hole);
     }
 }
