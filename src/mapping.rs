@@ -261,7 +261,7 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
                 if let Value::Number(n) = v {
                     if n.is_finite() {
                         let mut attrs = base.clone();
-                        attrs.push(KeyValue::new(label, text(attr.as_str())));
+                        attrs.push(KeyValue::new(label, text(attr.as_ref())));
                         out.push(rule.name, attrs, *n);
                     } else {
                         out.skipped_non_finite += 1;
@@ -355,7 +355,7 @@ mod tests {
         MBeanSample {
             name,
             group,
-            values: values.iter().map(|(a, v)| (a.to_string(), v.clone())).collect(),
+            values: values.iter().map(|(a, v)| (a.to_string().into(), v.clone())).collect(),
         }
     }
 

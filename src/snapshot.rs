@@ -3,6 +3,7 @@
 //! Why a snapshot: the JNI reader fills it on our daemon thread; everything after it (mapping, the
 //! OpenTelemetry instruments, export) reads only this, so no JNI call ever runs on an SDK thread.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -24,7 +25,8 @@ pub struct MBeanSample {
     pub name: ObjectName,
     /// Index into [`GROUPS`].
     pub group: usize,
-    pub values: Vec<(String, Value)>,
+    /// Attribute name (the rule's own, or from Java for MBeans read with every declared attribute) and value.
+    pub values: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl MBeanSample {

@@ -14,14 +14,25 @@
 //!
 //! Classes and method IDs are looked up once ([`Methods`]) and calls go through `call_method_unchecked`:
 //! looking a method up by name on every call (GetObjectClass + GetMethodID) costs about 20 % more.
+//!
+//! The per-value path is where a read spends its time (64,000 values at 1,000 tasks), so it avoids calls
+//! into Java where JNI can read a field instead: `Attribute`'s `name` and `value`, the `value` of boxed
+//! numbers, `ObjectName`'s canonical name (private, but JNI ignores access checks and module encapsulation;
+//! they are serialized fields, the same from JDK 11 to 25). A field that cannot be resolved falls back to
+//! the public getter. A returned `Attribute` is matched to the request by the identity of its name, since
+//! `getAttributes` implementations (Kafka's `KafkaMbean`, the JDK's MBean support) build it with the very
+//! String they were passed. Canonical names are read into a reused buffer and looked up in a cache of
+//! parsed names and their group, so an MBean seen before costs no allocation and no parsing.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jni::errors::Error as JniError;
-use jni::ids::JMethodID;
+use jni::ids::{JFieldID, JMethodID};
 use jni::objects::{JClass, JObject, JObjectArray, JString, JValue};
 use jni::refs::Global;
-use jni::signature::{JavaType, Primitive, ReturnType};
+use jni::signature::{FieldSignature, JavaType, Primitive, ReturnType};
+use jni::strings::JNIStr;
 use jni::{jni_sig, jni_str, Env};
 
 use crate::objectname::ObjectName;
@@ -31,16 +42,16 @@ type JResult<T> = Result<T, JniError>;
 
 const OBJECT: ReturnType = JavaType::Object;
 const ARRAY: ReturnType = JavaType::Array;
-const INT: ReturnType = JavaType::Primitive(Primitive::Int);
-const DOUBLE: ReturnType = JavaType::Primitive(Primitive::Double);
 const BOOLEAN: ReturnType = JavaType::Primitive(Primitive::Boolean);
+const DOUBLE: ReturnType = JavaType::Primitive(Primitive::Double);
 
-/// Every class and method the reader uses, resolved once on the collector thread.
+/// Every class, method and field the reader uses, resolved once on the collector thread.
 struct Methods {
     object_name: Global<JClass<'static>>,
     number: Global<JClass<'static>>,
     boolean: Global<JClass<'static>>,
     composite: Global<JClass<'static>>,
+    string: Global<JClass<'static>>,
     object_name_new: JMethodID,
     canonical_name: JMethodID,
     query_names: JMethodID,
@@ -49,8 +60,6 @@ struct Methods {
     info_attributes: JMethodID,
     feature_name: JMethodID,
     to_array: JMethodID,
-    list_size: JMethodID,
-    list_get: JMethodID,
     attribute_name: JMethodID,
     attribute_value: JMethodID,
     double_value: JMethodID,
@@ -58,11 +67,30 @@ struct Methods {
     contains_key: JMethodID,
     composite_get: JMethodID,
     to_string: JMethodID,
+    /// `ObjectName._canonicalName`; `None`: `getCanonicalName()`.
+    canonical_field: Option<JFieldID>,
+    /// `Attribute.name` and `Attribute.value`; `None`: `getName()` and `getValue()`.
+    attribute_fields: Option<(JFieldID, JFieldID)>,
+    /// `Double`, `Long`, `Integer`, `Float` with their `value` field (those that resolved); other numbers go
+    /// through `doubleValue()`.
+    boxes: Vec<(Global<JClass<'static>>, JFieldID, Primitive)>,
+}
+
+/// A field ID, or `None` (and no pending exception) when this JDK lacks the field.
+fn field<'s>(
+    env: &mut Env<'_>,
+    class: &Global<JClass<'static>>,
+    name: &JNIStr,
+    sig: impl AsRef<FieldSignature<'s>>,
+) -> Option<JFieldID> {
+    let id = env.get_field_id(class, name, sig).ok();
+    clear(env);
+    id
 }
 
 impl Methods {
     fn resolve(env: &mut Env<'_>) -> JResult<Methods> {
-        let class = |env: &mut Env<'_>, name: &jni::strings::JNIStr| -> JResult<Global<JClass<'static>>> {
+        let class = |env: &mut Env<'_>, name: &JNIStr| -> JResult<Global<JClass<'static>>> {
             let c = env.load_class(name)?;
             env.new_global_ref(&c)
         };
@@ -70,13 +98,38 @@ impl Methods {
         let number = class(env, jni_str!("java.lang.Number"))?;
         let boolean = class(env, jni_str!("java.lang.Boolean"))?;
         let composite = class(env, jni_str!("javax.management.openmbean.CompositeData"))?;
+        let string = class(env, jni_str!("java.lang.String"))?;
         let server = class(env, jni_str!("javax.management.MBeanServer"))?;
         let info = class(env, jni_str!("javax.management.MBeanInfo"))?;
         let feature = class(env, jni_str!("javax.management.MBeanFeatureInfo"))?;
         let collection = class(env, jni_str!("java.util.Collection"))?;
-        let list = class(env, jni_str!("java.util.List"))?;
         let attribute = class(env, jni_str!("javax.management.Attribute"))?;
         let object = class(env, jni_str!("java.lang.Object"))?;
+
+        let canonical_field = field(
+            env,
+            &object_name,
+            jni_str!("_canonicalName"),
+            jni_sig!("Ljava/lang/String;"),
+        );
+        let attribute_fields = field(env, &attribute, jni_str!("name"), jni_sig!("Ljava/lang/String;")).zip(field(
+            env,
+            &attribute,
+            jni_str!("value"),
+            jni_sig!("Ljava/lang/Object;"),
+        ));
+        let mut boxes = Vec::new();
+        for (name, sig, kind) in [
+            (jni_str!("java.lang.Double"), jni_sig!("D"), Primitive::Double),
+            (jni_str!("java.lang.Long"), jni_sig!("J"), Primitive::Long),
+            (jni_str!("java.lang.Integer"), jni_sig!("I"), Primitive::Int),
+            (jni_str!("java.lang.Float"), jni_sig!("F"), Primitive::Float),
+        ] {
+            let c = class(env, name)?;
+            if let Some(id) = field(env, &c, jni_str!("value"), sig) {
+                boxes.push((c, id, kind));
+            }
+        }
         Ok(Methods {
             object_name_new: env.get_method_id(&object_name, jni_str!("<init>"), jni_sig!("(Ljava/lang/String;)V"))?,
             canonical_name: env.get_method_id(
@@ -106,8 +159,6 @@ impl Methods {
             )?,
             feature_name: env.get_method_id(&feature, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"))?,
             to_array: env.get_method_id(&collection, jni_str!("toArray"), jni_sig!("()[Ljava/lang/Object;"))?,
-            list_size: env.get_method_id(&list, jni_str!("size"), jni_sig!("()I"))?,
-            list_get: env.get_method_id(&list, jni_str!("get"), jni_sig!("(I)Ljava/lang/Object;"))?,
             attribute_name: env.get_method_id(&attribute, jni_str!("getName"), jni_sig!("()Ljava/lang/String;"))?,
             attribute_value: env.get_method_id(&attribute, jni_str!("getValue"), jni_sig!("()Ljava/lang/Object;"))?,
             double_value: env.get_method_id(&number, jni_str!("doubleValue"), jni_sig!("()D"))?,
@@ -119,11 +170,55 @@ impl Methods {
                 jni_sig!("(Ljava/lang/String;)Ljava/lang/Object;"),
             )?,
             to_string: env.get_method_id(&object, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"))?,
+            canonical_field,
+            attribute_fields,
+            boxes,
             object_name,
             number,
             boolean,
             composite,
+            string,
         })
+    }
+}
+
+/// A `String[]` of attribute names to request, and its elements: returned `Attribute`s are recognised by
+/// the identity of their name.
+struct Request {
+    array: Global<JObjectArray<'static, JString<'static>>>,
+    /// Per element: the String, and its index in the group's [`AttributeRequest`]s.
+    names: Vec<(Global<JString<'static>>, usize)>,
+}
+
+impl Request {
+    /// The request for `attrs[i]` for each `i` of `which`.
+    fn new(env: &mut Env<'_>, attrs: &[AttributeRequest], which: &[usize]) -> JResult<Request> {
+        let empty = JString::null();
+        let array = JObjectArray::<JString>::new(env, which.len(), &empty)?;
+        let mut names = Vec::with_capacity(which.len());
+        for (i, &a) in which.iter().enumerate() {
+            let s = env.new_string(attrs[a].name)?;
+            array.set_element(env, i, &s)?;
+            names.push((env.new_global_ref(&s)?, a));
+            env.delete_local_ref(s);
+        }
+        Ok(Request {
+            array: env.new_global_ref(&array)?,
+            names,
+        })
+    }
+
+    /// The position of the element that is `name` itself, looking from `from` on (where the next one is
+    /// expected: attributes come back in request order, less those whose getter threw).
+    fn position_of(&self, env: &Env<'_>, name: &JObject<'_>, from: usize) -> JResult<Option<usize>> {
+        let n = self.names.len();
+        for step in 0..n {
+            let j = (from + step) % n;
+            if env.is_same_object(name, &self.names[j].0)? {
+                return Ok(Some(j));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -133,27 +228,42 @@ pub struct MBeanReader {
     m: Methods,
     /// Per query pattern, the `ObjectName` to pass to `queryNames`.
     queries: HashMap<String, Global<JObject<'static>>>,
-    /// Per group index, the `String[]` of attribute names to request.
-    attribute_arrays: HashMap<usize, Global<JObjectArray<'static, JString<'static>>>>,
+    /// Per group index, the attribute names to request.
+    attribute_arrays: HashMap<usize, Request>,
     /// `CompositeData` item names.
     item_keys: HashMap<&'static str, Global<JString<'static>>>,
-    /// Per MBean (canonical name) read in the last cycle: which of its group's attributes it declares.
-    known: HashMap<String, Declared>,
-    /// `String[]`s for MBeans that declare only some of their group's attributes: (group, which, array).
-    subsets: Vec<(usize, Vec<bool>, Global<JObjectArray<'static, JString<'static>>>)>,
+    /// Per MBean (canonical name, UTF-16) seen in the last cycle: its parsed name, group, declared attributes.
+    /// A reader reads one plan (the agent and the benchmark build theirs once), so the group stays valid.
+    known: HashMap<Vec<u16>, Known>,
+    /// The canonical name being looked up, reused.
+    canonical: Vec<u16>,
+    /// Requests for MBeans that declare only some of their group's attributes: (group, which, request).
+    subsets: Vec<(usize, Vec<bool>, Request)>,
     cycle: u64,
 }
 
 /// How often (in cycles) an MBean lacking some attributes is asked again what it declares.
 const RECHECK_CYCLES: u64 = 20;
 
+struct Known {
+    /// `None`: not a name we can parse (counted as a `name` error on every cycle, as when first seen).
+    name: Option<ObjectName>,
+    /// `None`: not read (no group, disabled, or filtered out).
+    group: Option<usize>,
+    /// Which of its group's attributes it declares; `None` until learned.
+    declared: Option<Declared>,
+    /// Spreads re-checks over cycles so that MBeans first seen together are not all asked at once.
+    spread: u64,
+    seen: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
 struct Declared {
     /// `None`: every attribute of the group; else an index into `MBeanReader::subsets`.
     subset: Option<usize>,
     /// How many attributes are requested.
     requested: usize,
     recheck_at: u64,
-    seen: u64,
 }
 
 /// Clears a pending Java exception: errors are handled in Rust.
@@ -165,6 +275,14 @@ fn clear(env: &mut Env<'_>) {
 
 fn java_string(env: &mut Env<'_>, obj: JObject<'_>) -> JResult<String> {
     let s: JString = env.cast_local::<JString>(obj)?;
+    s.try_to_string(env)
+}
+
+/// A `String`-typed value (field, return value or checked instance) as a Rust `String`.
+fn typed_string(env: &Env<'_>, obj: &JObject<'_>) -> JResult<String> {
+    // SAFETY: callers pass only references to java.lang.String instances (or null, which try_to_string
+    // reports as an error).
+    let s = unsafe { env.as_cast_unchecked::<JString>(obj) };
     s.try_to_string(env)
 }
 
@@ -187,6 +305,7 @@ impl MBeanReader {
             attribute_arrays: HashMap::new(),
             item_keys: HashMap::new(),
             known: HashMap::new(),
+            canonical: Vec::new(),
             subsets: Vec::new(),
             cycle: 0,
         })
@@ -214,7 +333,15 @@ impl MBeanReader {
     fn call_array<'l>(&self, env: &mut Env<'l>, obj: &JObject<'_>, method: JMethodID) -> JResult<JObjectArray<'l>> {
         // SAFETY: `method` was resolved with a ()[L…; signature on obj's type.
         let a = unsafe { env.call_method_unchecked(obj, method, ARRAY, &[]) }?.l()?;
-        env.cast_local::<JObjectArray>(a)
+        // SAFETY: the method's declared return type is an object array.
+        Ok(unsafe { JObjectArray::<JObject>::from_raw(env, a.into_raw()) })
+    }
+
+    /// An object-typed field, by an ID resolved on `obj`'s class or a superclass of it.
+    fn object_field<'l>(&self, env: &mut Env<'l>, obj: &JObject<'_>, id: JFieldID) -> JResult<JObject<'l>> {
+        // SAFETY: every `id` passed here was resolved with an object signature on obj's class (or a
+        // superclass); get_field_unchecked rejects a null `obj`.
+        unsafe { env.get_field_unchecked(obj, id, OBJECT) }?.l()
     }
 
     fn query_object(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<()> {
@@ -226,29 +353,26 @@ impl MBeanReader {
         Ok(())
     }
 
+    /// The group's request for every attribute, and the `CompositeData` item names its attributes want.
     fn attribute_array(&mut self, env: &mut Env<'_>, group: usize, attrs: &[AttributeRequest]) -> JResult<()> {
         if self.attribute_arrays.contains_key(&group) {
             return Ok(());
         }
-        let empty = JString::null();
-        let array = JObjectArray::<JString>::new(env, attrs.len(), &empty)?;
-        for (i, a) in attrs.iter().enumerate() {
-            let s = env.new_string(a.name)?;
-            array.set_element(env, i, &s)?;
-            env.delete_local_ref(s);
+        for item in attrs.iter().flat_map(|a| &a.items) {
+            if !self.item_keys.contains_key(item) {
+                let s = env.new_string(item)?;
+                self.item_keys.insert(item, env.new_global_ref(&s)?);
+            }
         }
-        let global = env.new_global_ref(&array)?;
-        self.attribute_arrays.insert(group, global);
+        let all: Vec<usize> = (0..attrs.len()).collect();
+        let request = Request::new(env, attrs, &all)?;
+        self.attribute_arrays.insert(group, request);
         Ok(())
     }
 
-    /// Canonical names of every MBean matching `pattern`, and the `ObjectName`s themselves (in the same
-    /// order) to read them with: parsing a new `ObjectName` per MBean per cycle was most of our Java garbage.
-    fn query_names(
-        &mut self,
-        env: &mut Env<'_>,
-        pattern: &str,
-    ) -> JResult<(Vec<String>, Global<JObjectArray<'static>>)> {
+    /// The `ObjectName`s of every MBean matching `pattern`: reading them with the server's own instances
+    /// spares a new `ObjectName` per MBean per cycle (most of our Java garbage, once).
+    fn query_names(&mut self, env: &mut Env<'_>, pattern: &str) -> JResult<Global<JObjectArray<'static>>> {
         self.query_object(env, pattern)?;
         let query = &self.queries[pattern];
         let args = [
@@ -258,15 +382,31 @@ impl MBeanReader {
         // SAFETY: queryNames(ObjectName, QueryExp) returns a Set, resolved on MBeanServer.
         let set = unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.query_names, OBJECT, &args) }?.l()?;
         let array = self.call_array(env, &set, self.m.to_array)?;
-        let n = array.len(env)?;
-        let mut out = Vec::with_capacity(n);
-        for i in 0..n {
-            let name = array.get_element(env, i)?;
-            let canonical = self.call_object(env, &name, self.m.canonical_name)?;
-            out.push(java_string(env, canonical)?);
-            env.delete_local_ref(name);
+        env.new_global_ref(&array)
+    }
+
+    /// Copies the canonical name of `name` (an `ObjectName`) into `self.canonical`, as UTF-16.
+    fn read_canonical(&mut self, env: &mut Env<'_>, name: &JObject<'_>) -> JResult<()> {
+        let s = match self.m.canonical_field {
+            Some(id) => self.object_field(env, name, id)?,
+            None => self.call_object(env, name, self.m.canonical_name)?,
+        };
+        if s.is_null() {
+            return Err(JniError::NullPtr("canonical name"));
         }
-        Ok((out, env.new_global_ref(&array)?))
+        let raw = env.get_raw();
+        // SAFETY: `s` is a live local reference to a java.lang.String (the field and the method are typed
+        // String, null excluded above) and no exception is pending (the call above would have failed).
+        // GetStringLength and GetStringRegion throw nothing for a region within the string, and the buffer
+        // holds `len` chars.
+        unsafe {
+            let len = ((**raw).v1_1.GetStringLength)(raw, s.as_raw());
+            self.canonical.clear();
+            self.canonical.resize(len.max(0) as usize, 0);
+            ((**raw).v1_2.GetStringRegion)(raw, s.as_raw(), 0, len, self.canonical.as_mut_ptr());
+        }
+        env.delete_local_ref(s);
+        Ok(())
     }
 
     /// The names of every attribute an MBean declares (for groups that take all of them).
@@ -312,13 +452,13 @@ impl MBeanReader {
         &mut self,
         env: &mut Env<'_>,
         name: &JObject<'_>,
-        canonical: &str,
+        known: &mut Option<Declared>,
+        spread: u64,
         group: usize,
         attrs: &[AttributeRequest],
     ) -> JResult<()> {
         let cycle = self.cycle;
-        if let Some(k) = self.known.get_mut(canonical) {
-            k.seen = cycle;
+        if let Some(k) = known {
             if k.subset.is_none() || cycle < k.recheck_at {
                 return Ok(());
             }
@@ -330,51 +470,54 @@ impl MBeanReader {
         } else if let Some(i) = self.subsets.iter().position(|(g, w, _)| *g == group && *w == which) {
             Some(i)
         } else {
-            let empty = JString::null();
-            let array = JObjectArray::<JString>::new(env, requested, &empty)?;
-            for (i, a) in attrs
-                .iter()
-                .zip(&which)
-                .filter(|(_, w)| **w)
-                .map(|(a, _)| a)
-                .enumerate()
-            {
-                let s = env.new_string(a.name)?;
-                array.set_element(env, i, &s)?;
-                env.delete_local_ref(s);
-            }
-            let global = env.new_global_ref(&array)?;
-            self.subsets.push((group, which, global));
+            let indices: Vec<usize> = (0..attrs.len()).filter(|&i| which[i]).collect();
+            let request = Request::new(env, attrs, &indices)?;
+            self.subsets.push((group, which, request));
             Some(self.subsets.len() - 1)
         };
-        // Spread re-checks over cycles so that MBeans first seen together are not all asked at once.
-        let spread = canonical
-            .bytes()
-            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
-            % RECHECK_CYCLES;
-        self.known.insert(
-            canonical.to_string(),
-            Declared {
-                subset,
-                requested,
-                recheck_at: cycle + RECHECK_CYCLES + spread,
-                seen: cycle,
-            },
-        );
+        *known = Some(Declared {
+            subset,
+            requested,
+            recheck_at: cycle + RECHECK_CYCLES + spread,
+        });
         Ok(())
     }
 
-    fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<f64> {
-        // SAFETY: doubleValue()D resolved on java.lang.Number; callers checked `v` is a Number.
-        unsafe { env.call_method_unchecked(v, self.m.double_value, DOUBLE, &[]) }?.d()
+    /// A `Number` as `f64`: boxed primitives by their field, others by `doubleValue()`. `None`: not a number.
+    fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<Option<f64>> {
+        for (class, id, kind) in &self.m.boxes {
+            if env.is_instance_of(v, class)? {
+                // SAFETY: `id` is the `value` field of `class`, of primitive type `kind`; `v` is a non-null
+                // instance of `class` (callers exclude null).
+                let field = unsafe { env.get_field_unchecked(v, *id, JavaType::Primitive(*kind)) }?;
+                let n = match kind {
+                    Primitive::Double => field.d()?,
+                    Primitive::Long => field.j()? as f64,
+                    Primitive::Int => field.i()? as f64,
+                    _ => field.f()? as f64,
+                };
+                return Ok(Some(n));
+            }
+        }
+        if !env.is_instance_of(v, &self.m.number)? {
+            return Ok(None);
+        }
+        // SAFETY: doubleValue()D resolved on java.lang.Number; `v` is a Number.
+        Ok(Some(
+            unsafe { env.call_method_unchecked(v, self.m.double_value, DOUBLE, &[]) }?.d()?,
+        ))
     }
 
-    fn convert(&mut self, env: &mut Env<'_>, value: &JObject<'_>, items: &[&'static str]) -> JResult<Option<Value>> {
+    fn convert(&self, env: &mut Env<'_>, value: &JObject<'_>, items: &[&'static str]) -> JResult<Option<Value>> {
         if value.is_null() {
             return Ok(None);
         }
-        if env.is_instance_of(value, &self.m.number)? {
-            return Ok(Some(Value::Number(self.number(env, value)?)));
+        if let Some(n) = self.number(env, value)? {
+            return Ok(Some(Value::Number(n)));
+        }
+        if env.is_instance_of(value, &self.m.string)? {
+            // What toString() would return: the String itself.
+            return Ok(Some(Value::Text(typed_string(env, value)?)));
         }
         if env.is_instance_of(value, &self.m.boolean)? {
             // SAFETY: booleanValue()Z resolved on java.lang.Boolean; `value` is a Boolean.
@@ -384,24 +527,22 @@ impl MBeanReader {
         if !items.is_empty() && env.is_instance_of(value, &self.m.composite)? {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                if !self.item_keys.contains_key(item) {
-                    let s = env.new_string(item)?;
-                    let g = env.new_global_ref(&s)?;
-                    self.item_keys.insert(item, g);
-                }
                 let key = [JValue::Object(self.item_keys[item].as_obj()).as_jni()];
                 // SAFETY: containsKey(String)Z and get(String)Object resolved on CompositeData; `value` is one.
                 let has = unsafe { env.call_method_unchecked(value, self.m.contains_key, BOOLEAN, &key) }?.z()?;
                 if has {
                     let v = unsafe { env.call_method_unchecked(value, self.m.composite_get, OBJECT, &key) }?.l()?;
-                    if !v.is_null() && env.is_instance_of(&v, &self.m.number)? {
-                        out.push((item.to_string(), self.number(env, &v)?));
+                    if !v.is_null() {
+                        if let Some(n) = self.number(env, &v)? {
+                            out.push((item.to_string(), n));
+                        }
                     }
+                    env.delete_local_ref(v);
                 }
             }
             return Ok(Some(Value::Composite(out)));
         }
-        // Strings, and enums such as Kafka 4.1's ConnectorType, by their toString().
+        // Enums such as Kafka 4.1's ConnectorType, and anything else, by their toString().
         let s = self.call_object(env, value, self.m.to_string)?;
         if s.is_null() {
             return Ok(None);
@@ -409,25 +550,38 @@ impl MBeanReader {
         Ok(Some(Value::Text(java_string(env, s)?)))
     }
 
+    /// An `Attribute`'s name and value.
+    fn attribute_parts<'l>(&self, env: &mut Env<'l>, attr: &JObject<'_>) -> JResult<(JObject<'l>, JObject<'l>)> {
+        Ok(match self.m.attribute_fields {
+            Some((name, value)) => (
+                self.object_field(env, attr, name)?,
+                self.object_field(env, attr, value)?,
+            ),
+            None => (
+                self.call_object(env, attr, self.m.attribute_name)?,
+                self.call_object(env, attr, self.m.attribute_value)?,
+            ),
+        })
+    }
+
     /// Reads one MBean's attributes. `Ok(None)` when it vanished since the query.
     #[allow(clippy::too_many_arguments)]
     fn read_mbean(
         &mut self,
         env: &mut Env<'_>,
-        object_names: &JObjectArray<'_>,
-        index: usize,
-        canonical: &str,
+        name: &JObject<'_>,
         group: usize,
         attrs: Option<&[AttributeRequest]>,
+        declared: &mut Option<Declared>,
+        spread: u64,
         stats: &mut ReadStats,
-    ) -> JResult<Option<Vec<(String, Value)>>> {
-        let name = object_names.get_element(env, index)?;
+    ) -> JResult<Option<Vec<(Cow<'static, str>, Value)>>> {
         let names_local;
         let mut requested = attrs.map_or(0, |a| a.len());
-        let names: &JObjectArray<JString> = match attrs {
+        let request: Option<&Request> = match attrs {
             Some(a) => {
                 self.attribute_array(env, group, a)?;
-                match self.learn_declared(env, &name, canonical, group, a) {
+                match self.learn_declared(env, name, declared, spread, group, a) {
                     Ok(()) => {}
                     Err(JniError::JavaException) => {
                         // InstanceNotFoundException: unregistered between queryNames and now.
@@ -436,14 +590,18 @@ impl MBeanReader {
                     }
                     Err(e) => return Err(e),
                 }
-                let declared = &self.known[canonical];
-                requested = declared.requested;
-                match declared.subset {
+                let d = declared.unwrap_or_else(|| unreachable!("learned above"));
+                requested = d.requested;
+                Some(match d.subset {
                     None => &self.attribute_arrays[&group],
                     Some(i) => &self.subsets[i].2,
-                }
+                })
             }
-            None => match self.declared_attributes(env, &name) {
+            None => None,
+        };
+        let names: &JObjectArray<JString> = match request {
+            Some(r) => &r.array,
+            None => match self.declared_attributes(env, name) {
                 Ok(n) => {
                     names_local = n;
                     &names_local
@@ -455,7 +613,7 @@ impl MBeanReader {
                 Err(e) => return Err(e),
             },
         };
-        let args = [JValue::Object(&name).as_jni(), JValue::Object(names).as_jni()];
+        let args = [JValue::Object(name).as_jni(), JValue::Object(names).as_jni()];
         // SAFETY: getAttributes(ObjectName, String[]) returns an AttributeList, resolved on MBeanServer.
         let list =
             match unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.get_attributes, OBJECT, &args) } {
@@ -467,20 +625,41 @@ impl MBeanReader {
                 }
                 Err(e) => return Err(e),
             };
-        // SAFETY: size()I and get(I)Object resolved on java.util.List; AttributeList is a List.
-        let n = unsafe { env.call_method_unchecked(&list, self.m.list_size, INT, &[]) }?.i()?;
-        let mut values = Vec::with_capacity(n.max(0) as usize);
+        // AttributeList is a Collection: one toArray() instead of size() and get(i) per attribute.
+        let array = self.call_array(env, &list, self.m.to_array)?;
+        env.delete_local_ref(list);
+        let n = array.len(env)?;
+        let mut values = Vec::with_capacity(n);
+        // Where the next attribute is expected in the request, and whether names still match by identity.
+        let mut next = 0;
+        let mut by_identity = true;
         for i in 0..n {
-            let attr =
-                unsafe { env.call_method_unchecked(&list, self.m.list_get, OBJECT, &[JValue::Int(i).as_jni()]) }?
-                    .l()?;
-            let attr_name = self.call_object(env, &attr, self.m.attribute_name)?;
-            let attr_name = java_string(env, attr_name)?;
-            let value = self.call_object(env, &attr, self.m.attribute_value)?;
-            let items: &[&'static str] = attrs
-                .and_then(|a| a.iter().find(|r| r.name == attr_name))
-                .map(|r| r.items.as_slice())
-                .unwrap_or(&[]);
+            let attr = array.get_element(env, i)?;
+            let (attr_name, value) = self.attribute_parts(env, &attr)?;
+            let mut matched: Option<&AttributeRequest> = None;
+            if let (Some(r), Some(a), true) = (request, attrs, by_identity) {
+                match r.position_of(env, &attr_name, next)? {
+                    Some(j) => {
+                        matched = Some(&a[r.names[j].1]);
+                        next = j + 1;
+                    }
+                    None => by_identity = false,
+                }
+            }
+            let (attr_name, items): (Cow<'static, str>, &[&'static str]) = match matched {
+                Some(r) => {
+                    env.delete_local_ref(attr_name);
+                    (Cow::Borrowed(r.name), &r.items)
+                }
+                None => {
+                    let s = typed_string(env, &attr_name)?;
+                    env.delete_local_ref(attr_name);
+                    match attrs.and_then(|a| a.iter().find(|r| r.name == s)) {
+                        Some(r) => (Cow::Borrowed(r.name), &r.items),
+                        None => (Cow::Owned(s), &[]),
+                    }
+                }
+            };
             match self.convert(env, &value, items) {
                 Ok(Some(v)) => values.push((attr_name, v)),
                 Ok(None) => {}
@@ -503,36 +682,90 @@ impl MBeanReader {
         Ok(Some(values))
     }
 
+    /// Reads the `index`th of `object_names` if its group is read. `Ok(None)`: skipped (counted if an error).
+    fn read_one(
+        &mut self,
+        env: &mut Env<'_>,
+        object_names: &JObjectArray<'_>,
+        index: usize,
+        plan: &ReadPlan,
+        stats: &mut ReadStats,
+    ) -> JResult<Option<MBeanSample>> {
+        let object_name = object_names.get_element(env, index)?;
+        self.read_canonical(env, &object_name)?;
+        let cycle = self.cycle;
+        if !self.known.contains_key(self.canonical.as_slice()) {
+            let canonical = String::from_utf16_lossy(&self.canonical);
+            let name = ObjectName::parse(&canonical);
+            let group = name.as_ref().and_then(|n| plan.classify(n));
+            let spread = canonical
+                .bytes()
+                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+                % RECHECK_CYCLES;
+            let known = Known {
+                name,
+                group,
+                declared: None,
+                spread,
+                seen: cycle,
+            };
+            self.known.insert(self.canonical.clone(), known);
+        }
+        let Some(known) = self.known.get_mut(self.canonical.as_slice()) else {
+            unreachable!("inserted above")
+        };
+        known.seen = cycle;
+        let (Some(name), Some(group)) = (&known.name, known.group) else {
+            if known.name.is_none() {
+                stats.error("name");
+            }
+            return Ok(None);
+        };
+        let name = name.clone();
+        let (before, spread) = (known.declared, known.spread);
+        let mut declared = before;
+        let attrs = plan.attributes[group].as_deref();
+        let read = self.read_mbean(env, &object_name, group, attrs, &mut declared, spread, stats);
+        if declared != before {
+            if let Some(k) = self.known.get_mut(self.canonical.as_slice()) {
+                k.declared = declared;
+            }
+        }
+        match read? {
+            Some(values) => {
+                stats.mbeans += 1;
+                Ok(Some(MBeanSample { name, group, values }))
+            }
+            None => {
+                stats.error("vanished");
+                Ok(None)
+            }
+        }
+    }
+
     /// One full read for `plan`.
     pub fn read(&mut self, env: &mut Env<'_>, plan: &ReadPlan) -> Snapshot {
         let mut snapshot = Snapshot::default();
         let mut stats = ReadStats::default();
         self.cycle += 1;
         for pattern in &plan.queries {
-            let (names, object_names) = match env.with_local_frame(64, |env| self.query_names(env, pattern)) {
-                Ok(n) => n,
+            let listed = env.with_local_frame(8, |env| {
+                let names = self.query_names(env, pattern)?;
+                let n = names.len(env)?;
+                Ok::<_, JniError>((names, n))
+            });
+            let (object_names, n) = match listed {
+                Ok(l) => l,
                 Err(_) => {
                     clear(env);
                     stats.error("query");
                     continue;
                 }
             };
-            for (index, canonical) in names.into_iter().enumerate() {
-                let Some(name) = ObjectName::parse(&canonical) else {
-                    stats.error("name");
-                    continue;
-                };
-                let Some(group) = plan.classify(&name) else { continue };
-                let attrs = plan.attributes[group].as_deref();
-                let read = env.with_local_frame(64, |env| {
-                    self.read_mbean(env, &object_names, index, &canonical, group, attrs, &mut stats)
-                });
-                match read {
-                    Ok(Some(values)) => {
-                        stats.mbeans += 1;
-                        snapshot.mbeans.push(MBeanSample { name, group, values });
-                    }
-                    Ok(None) => stats.error("vanished"),
+            for index in 0..n {
+                match env.with_local_frame(64, |env| self.read_one(env, &object_names, index, plan, &mut stats)) {
+                    Ok(Some(sample)) => snapshot.mbeans.push(sample),
+                    Ok(None) => {}
                     Err(_) => {
                         clear(env);
                         stats.error("jni");
