@@ -35,6 +35,7 @@ use jni::signature::{FieldSignature, JavaType, Primitive, ReturnType};
 use jni::strings::JNIStr;
 use jni::{jni_sig, jni_str, Env};
 
+use super::raw::{self, NumberKind};
 use crate::objectname::ObjectName;
 use crate::snapshot::{AttributeRequest, MBeanSample, ReadPlan, ReadStats, Snapshot, Value};
 
@@ -73,7 +74,7 @@ struct Methods {
     attribute_fields: Option<(JFieldID, JFieldID)>,
     /// `Double`, `Long`, `Integer`, `Float` with their `value` field (those that resolved); other numbers go
     /// through `doubleValue()`.
-    boxes: Vec<(Global<JClass<'static>>, JFieldID, Primitive)>,
+    boxes: Vec<(Global<JClass<'static>>, JFieldID, NumberKind)>,
 }
 
 /// A field ID, or `None` (and no pending exception) when this JDK lacks the field.
@@ -120,10 +121,10 @@ impl Methods {
         ));
         let mut boxes = Vec::new();
         for (name, sig, kind) in [
-            (jni_str!("java.lang.Double"), jni_sig!("D"), Primitive::Double),
-            (jni_str!("java.lang.Long"), jni_sig!("J"), Primitive::Long),
-            (jni_str!("java.lang.Integer"), jni_sig!("I"), Primitive::Int),
-            (jni_str!("java.lang.Float"), jni_sig!("F"), Primitive::Float),
+            (jni_str!("java.lang.Double"), jni_sig!("D"), NumberKind::Double),
+            (jni_str!("java.lang.Long"), jni_sig!("J"), NumberKind::Long),
+            (jni_str!("java.lang.Integer"), jni_sig!("I"), NumberKind::Int),
+            (jni_str!("java.lang.Float"), jni_sig!("F"), NumberKind::Float),
         ] {
             let c = class(env, name)?;
             if let Some(id) = field(env, &c, jni_str!("value"), sig) {
@@ -210,15 +211,15 @@ impl Request {
 
     /// The position of the element that is `name` itself, looking from `from` on (where the next one is
     /// expected: attributes come back in request order, less those whose getter threw).
-    fn position_of(&self, env: &Env<'_>, name: &JObject<'_>, from: usize) -> JResult<Option<usize>> {
+    ///
+    /// # Safety
+    /// No exception is pending; `name` is a live reference.
+    unsafe fn position_of(&self, env: &Env<'_>, name: &JObject<'_>, from: usize) -> Option<usize> {
         let n = self.names.len();
-        for step in 0..n {
-            let j = (from + step) % n;
-            if env.is_same_object(name, &self.names[j].0)? {
-                return Ok(Some(j));
-            }
-        }
-        Ok(None)
+        (0..n).map(|step| (from + step) % n).find(|&j| {
+            // SAFETY: the caller's guarantees, and the element is a live global reference.
+            unsafe { raw::is_same_object(env, name, &self.names[j].0) }
+        })
     }
 }
 
@@ -255,6 +256,52 @@ struct Known {
     /// Spreads re-checks over cycles so that MBeans first seen together are not all asked at once.
     spread: u64,
     seen: u64,
+}
+
+/// What `read_one` needs of a [`Known`].
+enum ToRead {
+    Yes {
+        name: ObjectName,
+        group: usize,
+        declared: Option<Declared>,
+        spread: u64,
+    },
+    /// Not in a group we read.
+    No,
+    BadName,
+}
+
+impl Known {
+    /// A first-seen MBean, from its canonical name (UTF-16).
+    fn new(canonical: &[u16], plan: &ReadPlan, cycle: u64) -> Known {
+        let canonical = String::from_utf16_lossy(canonical);
+        let name = ObjectName::parse(&canonical);
+        let group = name.as_ref().and_then(|n| plan.classify(n));
+        let spread = canonical
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+            % RECHECK_CYCLES;
+        Known {
+            name,
+            group,
+            declared: None,
+            spread,
+            seen: cycle,
+        }
+    }
+
+    fn to_read(&self) -> ToRead {
+        match (&self.name, self.group) {
+            (Some(name), Some(group)) => ToRead::Yes {
+                name: name.clone(),
+                group,
+                declared: self.declared,
+                spread: self.spread,
+            },
+            (Some(_), None) => ToRead::No,
+            (None, _) => ToRead::BadName,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -484,19 +531,15 @@ impl MBeanReader {
     }
 
     /// A `Number` as `f64`: boxed primitives by their field, others by `doubleValue()`. `None`: not a number.
+    /// No exception may be pending, and `v` is not null.
     fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<Option<f64>> {
         for (class, id, kind) in &self.m.boxes {
-            if env.is_instance_of(v, class)? {
-                // SAFETY: `id` is the `value` field of `class`, of primitive type `kind`; `v` is a non-null
-                // instance of `class` (callers exclude null).
-                let field = unsafe { env.get_field_unchecked(v, *id, JavaType::Primitive(*kind)) }?;
-                let n = match kind {
-                    Primitive::Double => field.d()?,
-                    Primitive::Long => field.j()? as f64,
-                    Primitive::Int => field.i()? as f64,
-                    _ => field.f()? as f64,
-                };
-                return Ok(Some(n));
+            // SAFETY: no exception is pending (callers' duty) and `v` is a live non-null reference; `id` is
+            // the `value` field of `class`, of type `kind`, and `v` is an instance of `class`.
+            unsafe {
+                if raw::is_instance_of(env, v, class) {
+                    return Ok(Some(raw::number_field(env, v, *id, *kind)));
+                }
             }
         }
         if !env.is_instance_of(v, &self.m.number)? {
@@ -515,7 +558,8 @@ impl MBeanReader {
         if let Some(n) = self.number(env, value)? {
             return Ok(Some(Value::Number(n)));
         }
-        if env.is_instance_of(value, &self.m.string)? {
+        // SAFETY: no exception is pending (number() above would have failed); `value` is live, not null.
+        if unsafe { raw::is_instance_of(env, value, &self.m.string) } {
             // What toString() would return: the String itself.
             return Ok(Some(Value::Text(typed_string(env, value)?)));
         }
@@ -550,13 +594,15 @@ impl MBeanReader {
         Ok(Some(Value::Text(java_string(env, s)?)))
     }
 
-    /// An `Attribute`'s name and value.
+    /// An `Attribute`'s name and value. No exception may be pending.
     fn attribute_parts<'l>(&self, env: &mut Env<'l>, attr: &JObject<'_>) -> JResult<(JObject<'l>, JObject<'l>)> {
+        if attr.is_null() {
+            return Err(JniError::NullPtr("attribute"));
+        }
         Ok(match self.m.attribute_fields {
-            Some((name, value)) => (
-                self.object_field(env, attr, name)?,
-                self.object_field(env, attr, value)?,
-            ),
+            // SAFETY: no exception is pending (callers' duty), `attr` is a live non-null Attribute (an
+            // AttributeList holds only those) and the IDs are its object-typed fields.
+            Some((name, value)) => unsafe { (raw::object_field(env, attr, name), raw::object_field(env, attr, value)) },
             None => (
                 self.call_object(env, attr, self.m.attribute_name)?,
                 self.call_object(env, attr, self.m.attribute_value)?,
@@ -629,16 +675,21 @@ impl MBeanReader {
         let array = self.call_array(env, &list, self.m.to_array)?;
         env.delete_local_ref(list);
         let n = array.len(env)?;
+        // Up to three local references per attribute (itself, name, value), released with the caller's frame.
+        env.ensure_local_capacity(3 * n + 8)?;
         let mut values = Vec::with_capacity(n);
         // Where the next attribute is expected in the request, and whether names still match by identity.
         let mut next = 0;
         let mut by_identity = true;
         for i in 0..n {
-            let attr = array.get_element(env, i)?;
+            // SAFETY: no exception is pending (every Java call above returned normally, every error since was
+            // cleared) and `i` is below the array's length.
+            let attr = unsafe { raw::element(env, &array, i) };
             let (attr_name, value) = self.attribute_parts(env, &attr)?;
             let mut matched: Option<&AttributeRequest> = None;
             if let (Some(r), Some(a), true) = (request, attrs, by_identity) {
-                match r.position_of(env, &attr_name, next)? {
+                // SAFETY: as above; `attr_name` is a live local reference.
+                match unsafe { r.position_of(env, &attr_name, next) } {
                     Some(j) => {
                         matched = Some(&a[r.names[j].1]);
                         next = j + 1;
@@ -647,13 +698,9 @@ impl MBeanReader {
                 }
             }
             let (attr_name, items): (Cow<'static, str>, &[&'static str]) = match matched {
-                Some(r) => {
-                    env.delete_local_ref(attr_name);
-                    (Cow::Borrowed(r.name), &r.items)
-                }
+                Some(r) => (Cow::Borrowed(r.name), &r.items),
                 None => {
                     let s = typed_string(env, &attr_name)?;
-                    env.delete_local_ref(attr_name);
                     match attrs.and_then(|a| a.iter().find(|r| r.name == s)) {
                         Some(r) => (Cow::Borrowed(r.name), &r.items),
                         None => (Cow::Owned(s), &[]),
@@ -669,8 +716,6 @@ impl MBeanReader {
                 }
                 Err(e) => return Err(e),
             }
-            env.delete_local_ref(value);
-            env.delete_local_ref(attr);
         }
         // getAttributes leaves out attributes whose getter threw.
         if attrs.is_some() {
@@ -694,35 +739,32 @@ impl MBeanReader {
         let object_name = object_names.get_element(env, index)?;
         self.read_canonical(env, &object_name)?;
         let cycle = self.cycle;
-        if !self.known.contains_key(self.canonical.as_slice()) {
-            let canonical = String::from_utf16_lossy(&self.canonical);
-            let name = ObjectName::parse(&canonical);
-            let group = name.as_ref().and_then(|n| plan.classify(n));
-            let spread = canonical
-                .bytes()
-                .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
-                % RECHECK_CYCLES;
-            let known = Known {
+        // One lookup for an MBean seen before; what is needed is copied out so the reader can be borrowed again.
+        let found = match self.known.get_mut(self.canonical.as_slice()) {
+            Some(known) => {
+                known.seen = cycle;
+                known.to_read()
+            }
+            None => {
+                let known = Known::new(&self.canonical, plan, cycle);
+                let found = known.to_read();
+                self.known.insert(self.canonical.clone(), known);
+                found
+            }
+        };
+        let (name, group, before, spread) = match found {
+            ToRead::Yes {
                 name,
                 group,
-                declared: None,
+                declared,
                 spread,
-                seen: cycle,
-            };
-            self.known.insert(self.canonical.clone(), known);
-        }
-        let Some(known) = self.known.get_mut(self.canonical.as_slice()) else {
-            unreachable!("inserted above")
-        };
-        known.seen = cycle;
-        let (Some(name), Some(group)) = (&known.name, known.group) else {
-            if known.name.is_none() {
+            } => (name, group, declared, spread),
+            ToRead::No => return Ok(None),
+            ToRead::BadName => {
                 stats.error("name");
+                return Ok(None);
             }
-            return Ok(None);
         };
-        let name = name.clone();
-        let (before, spread) = (known.declared, known.spread);
         let mut declared = before;
         let attrs = plan.attributes[group].as_deref();
         let read = self.read_mbean(env, &object_name, group, attrs, &mut declared, spread, stats);

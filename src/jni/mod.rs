@@ -9,6 +9,7 @@
 mod bench;
 mod daemon;
 mod mbeans;
+mod raw;
 
 use std::collections::BTreeMap;
 use std::ffi::c_void;
