@@ -40,6 +40,8 @@ use crate::objectname::ObjectName;
 use crate::snapshot::{AttributeRequest, MBeanSample, ReadPlan, ReadStats, Snapshot, Value};
 
 type JResult<T> = Result<T, JniError>;
+/// One MBean's attribute names and values (`MBeanSample::values`).
+type Values = Vec<(Cow<'static, str>, Value)>;
 
 const OBJECT: ReturnType = JavaType::Object;
 const ARRAY: ReturnType = JavaType::Array;
@@ -621,7 +623,7 @@ impl MBeanReader {
         declared: &mut Option<Declared>,
         spread: u64,
         stats: &mut ReadStats,
-    ) -> JResult<Option<Vec<(Cow<'static, str>, Value)>>> {
+    ) -> JResult<Option<Values>> {
         let names_local;
         let mut requested = attrs.map_or(0, |a| a.len());
         let request: Option<&Request> = match attrs {
