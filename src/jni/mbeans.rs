@@ -16,13 +16,14 @@
 //! looking a method up by name on every call (GetObjectClass + GetMethodID) costs about 20 % more.
 //!
 //! The per-value path is where a read spends its time (64,000 values at 1,000 tasks), so it avoids calls
-//! into Java where JNI can read a field instead: `Attribute`'s `name` and `value`, the `value` of boxed
-//! numbers, `ObjectName`'s canonical name (private, but JNI ignores access checks and module encapsulation;
-//! they are serialized fields, the same from JDK 11 to 25). A field that cannot be resolved falls back to
-//! the public getter. A returned `Attribute` is matched to the request by the identity of its name, since
-//! `getAttributes` implementations (Kafka's `KafkaMbean`, the JDK's MBean support) build it with the very
-//! String they were passed. Canonical names are read into a reused buffer and looked up in a cache of
-//! parsed names and their group, so an MBean seen before costs no allocation and no parsing.
+//! into Java where JNI can read a field instead: the `AttributeList`'s backing array and size (it is an
+//! `ArrayList`), `Attribute`'s `name` and `value`, the `value` of boxed numbers, `ObjectName`'s canonical
+//! name. They are private, but JNI ignores access checks and module encapsulation, and they are the same
+//! from JDK 11 to 25; a field that does not resolve falls back to the public method. A returned `Attribute`
+//! is matched to the request by the identity of its name, since `getAttributes` implementations (Kafka's
+//! `KafkaMbean`, the JDK's MBean support) build it with the very String they were passed. Canonical names
+//! are read into a reused buffer and looked up in a cache of parsed names and their group, so an MBean seen
+//! before costs no allocation and no parsing.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -72,6 +73,8 @@ struct Methods {
     to_string: JMethodID,
     /// `ObjectName._canonicalName`; `None`: `getCanonicalName()`.
     canonical_field: Option<JFieldID>,
+    /// `ArrayList.elementData` and `ArrayList.size` (an `AttributeList` is one); `None`: `toArray()`.
+    list_fields: Option<(JFieldID, JFieldID)>,
     /// `Attribute.name` and `Attribute.value`; `None`: `getName()` and `getValue()`.
     attribute_fields: Option<(JFieldID, JFieldID)>,
     /// `Double`, `Long`, `Integer`, `Float` with their `value` field (those that resolved); other numbers go
@@ -121,6 +124,14 @@ impl Methods {
             jni_str!("value"),
             jni_sig!("Ljava/lang/Object;"),
         ));
+        let array_list = class(env, jni_str!("java.util.ArrayList"))?;
+        let list_fields = field(
+            env,
+            &array_list,
+            jni_str!("elementData"),
+            jni_sig!("[Ljava/lang/Object;"),
+        )
+        .zip(field(env, &array_list, jni_str!("size"), jni_sig!("I")));
         let mut boxes = Vec::new();
         for (name, sig, kind) in [
             (jni_str!("java.lang.Double"), jni_sig!("D"), NumberKind::Double),
@@ -175,6 +186,7 @@ impl Methods {
             to_string: env.get_method_id(&object, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"))?,
             canonical_field,
             attribute_fields,
+            list_fields,
             boxes,
             object_name,
             number,
@@ -673,10 +685,28 @@ impl MBeanReader {
                 }
                 Err(e) => return Err(e),
             };
-        // AttributeList is a Collection: one toArray() instead of size() and get(i) per attribute.
-        let array = self.call_array(env, &list, self.m.to_array)?;
-        env.delete_local_ref(list);
-        let n = array.len(env)?;
+        if list.is_null() {
+            return Err(JniError::NullPtr("getAttributes result"));
+        }
+        let (array, n) = match self.m.list_fields {
+            // SAFETY: no exception is pending (getAttributes returned normally); `list` is a live non-null
+            // AttributeList, an ArrayList, whose `elementData` (Object[]) and `size` (int) fields these are.
+            Some((elements, size)) => unsafe {
+                let n = raw::int_field(env, &list, size).max(0) as usize;
+                let array = JObjectArray::<JObject>::from_raw(env, raw::object_field(env, &list, elements).into_raw());
+                (array, n)
+            },
+            // One toArray() instead of size() and get(i) per attribute.
+            None => {
+                let array = self.call_array(env, &list, self.m.to_array)?;
+                let n = array.len(env)?;
+                (array, n)
+            }
+        };
+        // Reading up to `n` elements of `array` below: ArrayList keeps `size` within `elementData`.
+        if n > 0 && (array.is_null() || array.len(env)? < n) {
+            return Err(JniError::NullPtr("attribute list elements"));
+        }
         // Up to three local references per attribute (itself, name, value), released with the caller's frame.
         env.ensure_local_capacity(3 * n + 8)?;
         let mut values = Vec::with_capacity(n);

@@ -38,6 +38,17 @@ pub unsafe fn object_field<'l>(env: &Env<'l>, obj: &JObject<'_>, id: JFieldID) -
     }
 }
 
+/// An `int` field of `obj`.
+///
+/// # Safety
+/// No exception is pending, `obj` is a live non-null reference, and `id` is an `int` instance field of its
+/// class or a superclass.
+pub unsafe fn int_field(env: &Env<'_>, obj: &JObject<'_>, id: JFieldID) -> i32 {
+    let raw = env.get_raw();
+    // SAFETY: the caller's guarantees are GetIntField's preconditions; it throws nothing.
+    unsafe { ((**raw).v1_1.GetIntField)(raw, obj.as_raw(), id.into_raw()) }
+}
+
 /// A numeric primitive field of `obj` (`double`, `long`, `int` or `float`, as `kind` says) as `f64`.
 ///
 /// # Safety
