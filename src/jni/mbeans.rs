@@ -56,6 +56,7 @@ struct Methods {
     boolean: Global<JClass<'static>>,
     composite: Global<JClass<'static>>,
     string: Global<JClass<'static>>,
+    attribute: Global<JClass<'static>>,
     object_name_new: JMethodID,
     canonical_name: JMethodID,
     query_names: JMethodID,
@@ -193,6 +194,7 @@ impl Methods {
             boolean,
             composite,
             string,
+            attribute,
         })
     }
 }
@@ -610,12 +612,14 @@ impl MBeanReader {
 
     /// An `Attribute`'s name and value. No exception may be pending.
     fn attribute_parts<'l>(&self, env: &mut Env<'l>, attr: &JObject<'_>) -> JResult<(JObject<'l>, JObject<'l>)> {
-        if attr.is_null() {
-            return Err(JniError::NullPtr("attribute"));
+        // AttributeList is a list of Objects: the fields below are only read on an Attribute.
+        // SAFETY: no exception is pending (callers' duty); `attr` and the class are live references.
+        if attr.is_null() || !unsafe { raw::is_instance_of(env, attr, &self.m.attribute) } {
+            return Err(JniError::WrongObjectType);
         }
         Ok(match self.m.attribute_fields {
-            // SAFETY: no exception is pending (callers' duty), `attr` is a live non-null Attribute (an
-            // AttributeList holds only those) and the IDs are its object-typed fields.
+            // SAFETY: no exception is pending (callers' duty), `attr` is a live non-null Attribute (checked
+            // above) and the IDs are its object-typed fields.
             Some((name, value)) => unsafe { (raw::object_field(env, attr, name), raw::object_field(env, attr, value)) },
             None => (
                 self.call_object(env, attr, self.m.attribute_name)?,
