@@ -130,6 +130,11 @@ if [ $smoke = 0 ]; then
       -cp "$cp" CollectionBench idle otel "$n" 30 20 1000 "$sink_port"
     bench "connect-otel agent, N = $n" "${heap[@]}" "$ours_agent" \
       -cp "$cp" CollectionBench idle ours "$n" 30 20 1000 "$sink_port"
+    # Like for like: the MBeans the OpenTelemetry agent's Kafka Connect rules read (Connect's own, no clients,
+    # no plugin, coordinator or app-info MBeans); both agents add the JVM's metrics.
+    bench "connect-otel agent, the OpenTelemetry agent's MBean set, N = $n" "${heap[@]}" \
+      "$ours_agent,otel.connect.metrics.clients.enabled=false,otel.connect.metrics.plugins.enabled=false,otel.connect.metrics.coordinator.enabled=false,otel.connect.metrics.app-info.enabled=false" \
+      -cp "$cp" CollectionBench idle same "$n" 30 20 1000 "$sink_port"
   done
 fi
 
