@@ -99,7 +99,7 @@ impl Encoder {
         self.resource.clear();
         for kv in resource {
             put_len_header(&mut self.resource, 1, key_value_len(kv));
-            put_key_value(&mut self.resource, kv);
+            put_key_value(&mut self.resource, kv, any_value_len(&kv.value));
         }
     }
 
@@ -140,13 +140,16 @@ impl Encoder {
     fn request(&self, part: &[(&MetricShape, &[Series])], time: u64) -> Vec<u8> {
         let has_start = |m: &MetricShape| matches!(m.shape, Shape::Sum { .. });
         // Sizes first: every nested message is prefixed with its length.
-        let mut point_lens = Vec::with_capacity(part.iter().map(|(_, s)| s.len()).sum());
+        let points: usize = part.iter().map(|(_, s)| s.len()).sum();
+        let mut point_lens = Vec::with_capacity(points);
+        // Per attribute, the KeyValue's and the AnyValue's lengths, computed once and used again when writing.
+        let mut attr_lens: Vec<(usize, usize)> = Vec::with_capacity(points * 4);
         let mut metric_lens = Vec::with_capacity(part.len());
         let mut scope_metrics_len = len_field(1, self.scope.len());
         for (m, series) in part {
             let mut data_len = 0;
             for s in *series {
-                let p = point_len(s, has_start(m));
+                let p = point_len(s, has_start(m), &mut attr_lens);
                 point_lens.push(p);
                 data_len += len_field(1, p);
             }
@@ -167,6 +170,7 @@ impl Encoder {
         put_len_header(&mut out, 1, self.scope.len());
         out.extend_from_slice(&self.scope);
         let mut lens = point_lens.iter();
+        let mut attr_lens = attr_lens.iter();
         for ((m, series), (metric_len, data_len)) in part.iter().zip(&metric_lens) {
             put_len_header(&mut out, 2, *metric_len);
             put_str(&mut out, 1, m.name);
@@ -174,7 +178,13 @@ impl Encoder {
             put_len_header(&mut out, data_field(m.shape), *data_len);
             for s in *series {
                 put_len_header(&mut out, 1, *lens.next().unwrap_or(&0));
-                put_point(&mut out, s, has_start(m).then_some(self.start_nanos), time);
+                put_point(
+                    &mut out,
+                    s,
+                    &mut attr_lens,
+                    has_start(m).then_some(self.start_nanos),
+                    time,
+                );
             }
             if let Shape::Sum { monotonic } = m.shape {
                 put_tag(&mut out, 2, VARINT);
@@ -199,15 +209,28 @@ fn data_field(shape: Shape) -> u32 {
 }
 
 // NumberDataPoint: attributes 7, start_time_unix_nano 2, time_unix_nano 3 (fixed64), as_double 4 (double).
-fn point_len(s: &Series, with_start: bool) -> usize {
-    let attrs: usize = s.attributes.iter().map(|kv| len_field(7, key_value_len(kv))).sum();
-    attrs + if with_start { 9 } else { 0 } + 9 + 9
+fn point_len(s: &Series, with_start: bool, attr_lens: &mut Vec<(usize, usize)>) -> usize {
+    let mut len = if with_start { 9 } else { 0 } + 9 + 9;
+    for kv in &s.attributes {
+        let value_len = any_value_len(&kv.value);
+        let kv_len = str_field(1, kv.key.as_str()) + len_field(2, value_len);
+        attr_lens.push((kv_len, value_len));
+        len += len_field(7, kv_len);
+    }
+    len
 }
 
-fn put_point(out: &mut Vec<u8>, s: &Series, start: Option<u64>, time: u64) {
+fn put_point<'a>(
+    out: &mut Vec<u8>,
+    s: &Series,
+    attr_lens: &mut impl Iterator<Item = &'a (usize, usize)>,
+    start: Option<u64>,
+    time: u64,
+) {
     for kv in &s.attributes {
-        put_len_header(out, 7, key_value_len(kv));
-        put_key_value(out, kv);
+        let (kv_len, value_len) = attr_lens.next().copied().unwrap_or_default();
+        put_len_header(out, 7, kv_len);
+        put_key_value(out, kv, value_len);
     }
     if let Some(start) = start {
         put_tag(out, 2, FIXED64);
@@ -234,9 +257,9 @@ fn any_value_len(v: &Value) -> usize {
     }
 }
 
-fn put_key_value(out: &mut Vec<u8>, kv: &KeyValue) {
+fn put_key_value(out: &mut Vec<u8>, kv: &KeyValue, value_len: usize) {
     put_str(out, 1, kv.key.as_str());
-    put_len_header(out, 2, any_value_len(&kv.value));
+    put_len_header(out, 2, value_len);
     match &kv.value {
         Value::Bool(b) => {
             put_tag(out, 2, VARINT);
@@ -263,7 +286,14 @@ fn put_key_value(out: &mut Vec<u8>, kv: &KeyValue) {
 }
 
 fn varint_len(v: u64) -> usize {
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+    // Almost every length here is below 128.
+    if v < 1 << 7 {
+        1
+    } else if v < 1 << 14 {
+        2
+    } else {
+        (64 - v.leading_zeros() as usize).div_ceil(7)
+    }
 }
 
 /// Every field number here is below 16, so every tag is one byte.
