@@ -17,8 +17,12 @@ use opentelemetry::{KeyValue, Value};
 use crate::mapping::{Observations, Series};
 use crate::rules::{metric_defs, Kind};
 
-/// Series per request: about 130 bytes each on the wire at 1,000 tasks, so ~1.3 MB per request.
+/// Series per request: about 160 bytes each on the wire at 1,000 tasks, so ~1.6 MB per request.
 pub const MAX_SERIES_PER_REQUEST: usize = 10_000;
+
+/// Bytes per request: a request larger than this (long connector names, client-ids, topics) is split in
+/// two, so that none reaches a default collector's 4 MiB gRPC message limit.
+pub const MAX_REQUEST_BYTES: usize = 3 << 20;
 
 /// The instrumentation scope every metric is reported under.
 pub const SCOPE_NAME: &str = "io.connectotel.connect";
@@ -60,6 +64,7 @@ pub struct Encoder {
     start_nanos: u64,
     metrics: Vec<MetricShape>,
     max_series: usize,
+    max_bytes: usize,
 }
 
 fn nanos(t: SystemTime) -> u64 {
@@ -89,6 +94,7 @@ impl Encoder {
                 })
                 .collect(),
             max_series: max_series.max(1),
+            max_bytes: MAX_REQUEST_BYTES,
         };
         encoder.set_resource(resource);
         encoder
@@ -126,15 +132,40 @@ impl Encoder {
                 room -= now.len();
                 series = later;
                 if room == 0 {
-                    send(self.request(&part, time));
+                    self.emit(&part, time, &mut send);
                     part.clear();
                     room = self.max_series;
                 }
             }
         }
         if !part.is_empty() {
-            send(self.request(&part, time));
+            self.emit(&part, time, &mut send);
         }
+    }
+
+    /// Sends one part, or its two halves (recursively) when its body is over the byte limit.
+    fn emit(&self, part: &[(&MetricShape, &[Series])], time: u64, send: &mut impl FnMut(Vec<u8>)) {
+        let body = self.request(part, time);
+        let series: usize = part.iter().map(|(_, s)| s.len()).sum();
+        if body.len() <= self.max_bytes || series < 2 {
+            send(body);
+            return;
+        }
+        drop(body);
+        let mut half = series / 2;
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        for (m, s) in part {
+            let take = half.min(s.len());
+            if take > 0 {
+                first.push((*m, &s[..take]));
+            }
+            if take < s.len() {
+                second.push((*m, &s[take..]));
+            }
+            half -= take;
+        }
+        self.emit(&first, time, send);
+        self.emit(&second, time, send);
     }
 
     fn request(&self, part: &[(&MetricShape, &[Series])], time: u64) -> Vec<u8> {
@@ -494,6 +525,45 @@ mod tests {
         }
         expected.sort_by(|a, b| a.partial_cmp(b).unwrap());
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn a_request_over_the_byte_limit_is_split_in_halves() {
+        let mut encoder = Encoder::new(&[], UNIX_EPOCH);
+        encoder.max_bytes = 4096;
+        let long = "c".repeat(200);
+        let series: Vec<Series> = (0..100)
+            .map(|i| {
+                series(
+                    vec![
+                        KeyValue::new("kafka.connect.connector", long.clone()),
+                        KeyValue::new("kafka.connect.task.id", i.to_string()),
+                    ],
+                    i as f64,
+                )
+            })
+            .collect();
+        let obs = observations(vec![
+            ("kafka.connect.task.health", series.clone()),
+            ("kafka.connect.sink.sink_record_read_total", series),
+        ]);
+        let bodies = encoder.encode(&obs, SystemTime::now());
+        assert!(bodies.len() > 1);
+        let mut values = Vec::new();
+        for b in &bodies {
+            assert!(b.len() <= 4096, "{} bytes", b.len());
+            for m in &decode(b).resource_metrics[0].scope_metrics[0].metrics {
+                match &m.data {
+                    Some(metric::Data::Gauge(g)) => values.extend(g.data_points.iter().map(value)),
+                    Some(metric::Data::Sum(s)) => values.extend(s.data_points.iter().map(value)),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mut expected: Vec<f64> = (0..100).flat_map(|i| [i as f64, i as f64]).collect();
+        expected.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(values, expected, "every series once");
     }
 
     fn value(p: &opentelemetry_proto::tonic::metrics::v1::NumberDataPoint) -> f64 {

@@ -60,18 +60,24 @@ impl MetricsExport {
             .name("connect-otel-metrics-export".into())
             .spawn(move || {
                 for c in collections {
-                    if let Some(r) = &c.resource {
-                        encoder.set_resource(r);
-                    }
-                    encoder.encode_each(&c.observations, c.time, |body| {
-                        // A panic here would end metric export for good: contain it, count it.
-                        let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sender.send(body)))
-                            .unwrap_or_else(|_| Err("panic while sending".into()));
-                        if let Err(e) = sent {
-                            counted.fetch_add(1, Ordering::Relaxed);
-                            log_export_failure(&endpoint, &e);
+                    // A panic here must not end metric export for good: contain it, count it, go on.
+                    let encoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        if let Some(r) = &c.resource {
+                            encoder.set_resource(r);
                         }
-                    });
+                        encoder.encode_each(&c.observations, c.time, |body| {
+                            let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sender.send(body)))
+                                .unwrap_or_else(|_| Err("internal error while sending".into()));
+                            if let Err(e) = sent {
+                                counted.fetch_add(1, Ordering::Relaxed);
+                                log_export_failure(&endpoint, &e);
+                            }
+                        })
+                    }));
+                    if encoded.is_err() {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                        log_export_failure(&endpoint, "internal error while encoding; this collection was dropped");
+                    }
                 }
             })
             .map_err(|e| format!("cannot start the metrics export thread: {e}"))?;

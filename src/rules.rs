@@ -544,7 +544,7 @@ pub const AGENT_METRICS: &[(&str, Kind, &str, &str)] = &[
     ("connect_otel.export.parts", Kind::Gauge, "{request}", "requests one collection's export is split into (up to 10,000 series each), to stay under collectors' message limits"),
     ("connect_otel.read.errors", Kind::Counter, "{error}", "read errors by `error.type` (vanished, attribute, query, conversion)"),
     ("connect_otel.values.skipped", Kind::Counter, "{value}", "values left out, by `reason` (non_finite, unattributed)"),
-    ("connect_otel.export.failures", Kind::Counter, "{export}", "metric exports that failed; their data is dropped"),
+    ("connect_otel.export.failures", Kind::Counter, "{export}", "metric export requests that failed, plus collections skipped because the previous export was still running; their data is dropped"),
     ("connect_otel.spans.dropped", Kind::Counter, "{span}", "spans dropped: tracing queue full, or their export failed"),
     ("connect_otel.spans.exported", Kind::Counter, "{span}", "spans exported"),
     ("connect_otel.spans.export.failures", Kind::Counter, "{export}", "span exports that failed"),

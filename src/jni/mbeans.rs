@@ -493,6 +493,9 @@ impl MBeanReader {
             let s = self.call_object(env, &ai, self.m.feature_name)?;
             let s = env.cast_local::<JString>(s)?;
             names.set_element(env, i, &s)?;
+            // An MBean may declare many attributes: keep the frame's local references bounded.
+            env.delete_local_ref(s);
+            env.delete_local_ref(ai);
         }
         Ok(names)
     }
@@ -711,8 +714,9 @@ impl MBeanReader {
         if n > 0 && (array.is_null() || array.len(env)? < n) {
             return Err(JniError::NullPtr("attribute list elements"));
         }
-        // Up to three local references per attribute (itself, name, value), released with the caller's frame.
-        env.ensure_local_capacity(3 * n + 8)?;
+        // Up to four local references per attribute (itself, name, value, a toString() result), released with
+        // the caller's frame.
+        env.ensure_local_capacity(4 * n + 8)?;
         let mut values = Vec::with_capacity(n);
         // Where the next attribute is expected in the request, and whether names still match by identity.
         let mut next = 0;
