@@ -55,7 +55,14 @@ pub struct Transition {
 #[derive(Default)]
 pub struct FailureWatch {
     states: HashMap<Subject, String>,
+    /// Subjects that failed and have not been RUNNING since, with how many collections they have been absent.
+    /// A restart passes through RESTARTING or UNASSIGNED, and a restarted task's MBeans are briefly gone, so
+    /// the recovery is the next RUNNING, not the next collection.
+    unrecovered: HashMap<Subject, u32>,
 }
+
+/// Collections a failed subject may be absent (moved to another worker, deleted) before it is forgotten.
+const FORGET_AFTER: u32 = 30;
 
 fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<std::borrow::Cow<'a, str>> {
     attrs
@@ -100,9 +107,18 @@ impl FailureWatch {
             let change = match (before, state.as_str()) {
                 (Some("failed"), "failed") => None,
                 (_, "failed") => Some(Change::Failed),
-                (Some("failed"), "running") => Some(Change::Recovered),
+                (_, "running") if self.unrecovered.contains_key(subject) => Some(Change::Recovered),
                 _ => None,
             };
+            match change {
+                Some(Change::Failed) => {
+                    self.unrecovered.insert(subject.clone(), 0);
+                }
+                Some(Change::Recovered) => {
+                    self.unrecovered.remove(subject);
+                }
+                None => {}
+            }
             if let Some(change) = change {
                 out.push(Transition {
                     subject: subject.clone(),
@@ -113,6 +129,10 @@ impl FailureWatch {
             }
         }
         out.sort_by(|a, b| a.subject.cmp(&b.subject));
+        for (subject, absent) in self.unrecovered.iter_mut() {
+            *absent = if now.contains_key(subject) { 0 } else { *absent + 1 };
+        }
+        self.unrecovered.retain(|_, absent| *absent <= FORGET_AFTER);
         self.states = now.into_iter().map(|(k, (state, _))| (k, state)).collect();
         out
     }
@@ -550,6 +570,25 @@ mod tests {
         // Gone (deleted, or moved to another worker) and back failed: a new failure here.
         assert!(w.observe(&Observations::default()).is_empty());
         assert_eq!(w.observe(&one("c", None, "failed")).len(), 1);
+    }
+
+    #[test]
+    fn a_restart_through_other_states_or_a_gap_is_still_one_recovery() {
+        let mut w = FailureWatch::default();
+        assert_eq!(w.observe(&one("c", Some("0"), "failed")).len(), 1);
+        // Connect marks the task RESTARTING, then it is briefly gone while it stops and starts again.
+        assert!(w.observe(&one("c", Some("0"), "restarting")).is_empty());
+        assert!(w.observe(&Observations::default()).is_empty());
+        let t = w.observe(&one("c", Some("0"), "running"));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].change, Change::Recovered);
+        assert!(w.observe(&one("c", Some("0"), "running")).is_empty(), "once");
+        // A failed task that moved away long ago and comes back running is not a recovery seen here.
+        assert_eq!(w.observe(&one("d", None, "failed")).len(), 1);
+        for _ in 0..=FORGET_AFTER {
+            assert!(w.observe(&Observations::default()).is_empty());
+        }
+        assert!(w.observe(&one("d", None, "running")).is_empty());
     }
 
     const STATUS: &str = r#"{"broken":{"status":{"name":"broken","connector":{"state":"RUNNING","worker_id":"w:8083"},
