@@ -326,26 +326,34 @@ impl Receiver {
         out
     }
 
-    /// Points of the newest collection when the agent splits it over several requests: every request that
-    /// arrived within `window` of the newest one (each series appears in exactly one of them).
-    pub fn latest_collection(&self, window: Duration) -> Vec<Point> {
+    /// Points of the newest complete collection when the agent splits it over several requests: its points
+    /// share one timestamp, and the agent's own metrics (`connect_otel.export.parts`) come in its last request.
+    pub fn latest_collection(&self) -> Vec<Point> {
         let store = self.store.lock().unwrap();
-        let Some(newest) = store.metrics.last().map(|r| r.at) else {
-            return Vec::new();
-        };
-        store
+        // Enough requests for two collections of the largest worker the tests make.
+        let recent: Vec<Point> = store
             .metrics
             .iter()
-            .filter(|r| newest.duration_since(r.at) <= window)
+            .rev()
+            .take(40)
             .flat_map(|r| points(&r.request))
-            .collect()
+            .collect();
+        let complete = recent
+            .iter()
+            .filter(|p| p.name == "connect_otel.export.parts")
+            .map(|p| p.time)
+            .max();
+        match complete {
+            Some(t) => recent.into_iter().filter(|p| p.time == t).collect(),
+            None => Vec::new(),
+        }
     }
 
-    /// Like [`Receiver::wait_for`], over [`Receiver::latest_collection`] with a 1 s window.
+    /// Like [`Receiver::wait_for`], over [`Receiver::latest_collection`].
     pub fn wait_for_collection(&self, timeout: Duration, what: &str, ok: impl Fn(&[Point]) -> bool) -> Vec<Point> {
         let start = Instant::now();
         loop {
-            let p = self.latest_collection(Duration::from_secs(1));
+            let p = self.latest_collection();
             if ok(&p) {
                 return p;
             }
@@ -407,6 +415,8 @@ pub struct Point {
     pub value: f64,
     pub resource: BTreeMap<String, String>,
     pub scope: String,
+    /// `time_unix_nano`: the same for every point of one collection.
+    pub time: u64,
 }
 
 pub fn any_to_string(v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>) -> String {
@@ -450,6 +460,7 @@ pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
                             value: f64::NAN,
                             resource: resource.clone(),
                             scope: scope.clone(),
+                            time: 0,
                         });
                         continue;
                     }
@@ -468,6 +479,7 @@ pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
                         value,
                         resource: resource.clone(),
                         scope: scope.clone(),
+                        time: dp.time_unix_nano,
                     });
                 }
             }
