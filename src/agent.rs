@@ -262,10 +262,7 @@ fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut Age
     totals.unattributed += obs.unattributed;
     let series = obs.series_count();
     let mut put = |name: &'static str, attrs: Vec<KeyValue>, value: f64| {
-        obs.metrics.entry(name).or_default().push(mapping::Series {
-            attributes: attrs,
-            value,
-        });
+        obs.push_alone(name, attrs, value);
     };
     put("connect_otel.collection.duration", vec![], stats.duration.as_secs_f64());
     put("connect_otel.mbeans", vec![], stats.mbeans as f64);
@@ -407,24 +404,14 @@ fn collect_loop(
             let failures = export_failures.load(Ordering::Relaxed);
             add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures);
             if let Some(r) = &reporter {
-                let mut put = |name: &'static str, v: &AtomicU64| {
-                    obs.metrics.entry(name).or_default().push(mapping::Series {
-                        attributes: vec![],
-                        value: v.load(Ordering::Relaxed) as f64,
-                    })
-                };
+                let mut put =
+                    |name: &'static str, v: &AtomicU64| obs.push_alone(name, vec![], v.load(Ordering::Relaxed) as f64);
                 put("connect_otel.failure_records.emitted", &r.stats.records);
                 put("connect_otel.failure_records.dropped", &r.stats.dropped);
             }
             // The requests this very collection makes, itself included.
             let parts = (obs.series_count() + 1).div_ceil(MAX_SERIES_PER_REQUEST);
-            obs.metrics
-                .entry("connect_otel.export.parts")
-                .or_default()
-                .push(mapping::Series {
-                    attributes: vec![],
-                    value: parts as f64,
-                });
+            obs.push_alone("connect_otel.export.parts", vec![], parts as f64);
         }
         if let Some(e) = &mut export {
             e.publish(obs);

@@ -173,14 +173,12 @@ impl Encoder {
         // Sizes first: every nested message is prefixed with its length.
         let points: usize = part.iter().map(|(_, s)| s.len()).sum();
         let mut point_lens = Vec::with_capacity(points);
-        // Per attribute, the KeyValue's and the AnyValue's lengths, computed once and used again when writing.
-        let mut attr_lens: Vec<(usize, usize)> = Vec::with_capacity(points * 4);
         let mut metric_lens = Vec::with_capacity(part.len());
         let mut scope_metrics_len = len_field(1, self.scope.len());
         for (m, series) in part {
             let mut data_len = 0;
             for s in *series {
-                let p = point_len(s, has_start(m), &mut attr_lens);
+                let p = point_len(s, has_start(m));
                 point_lens.push(p);
                 data_len += len_field(1, p);
             }
@@ -201,7 +199,6 @@ impl Encoder {
         put_len_header(&mut out, 1, self.scope.len());
         out.extend_from_slice(&self.scope);
         let mut lens = point_lens.iter();
-        let mut attr_lens = attr_lens.iter();
         for ((m, series), (metric_len, data_len)) in part.iter().zip(&metric_lens) {
             put_len_header(&mut out, 2, *metric_len);
             put_str(&mut out, 1, m.name);
@@ -209,13 +206,7 @@ impl Encoder {
             put_len_header(&mut out, data_field(m.shape), *data_len);
             for s in *series {
                 put_len_header(&mut out, 1, *lens.next().unwrap_or(&0));
-                put_point(
-                    &mut out,
-                    s,
-                    &mut attr_lens,
-                    has_start(m).then_some(self.start_nanos),
-                    time,
-                );
+                put_point(&mut out, s, has_start(m).then_some(self.start_nanos), time);
             }
             if let Shape::Sum { monotonic } = m.shape {
                 put_tag(&mut out, 2, VARINT);
@@ -239,29 +230,35 @@ fn data_field(shape: Shape) -> u32 {
     }
 }
 
-// NumberDataPoint: attributes 7, start_time_unix_nano 2, time_unix_nano 3 (fixed64), as_double 4 (double).
-fn point_len(s: &Series, with_start: bool, attr_lens: &mut Vec<(usize, usize)>) -> usize {
-    let mut len = if with_start { 9 } else { 0 } + 9 + 9;
-    for kv in &s.attributes {
-        let value_len = any_value_len(&kv.value);
-        let kv_len = str_field(1, kv.key.as_str()) + len_field(2, value_len);
-        attr_lens.push((kv_len, value_len));
-        len += len_field(7, kv_len);
+/// `attributes` as `NumberDataPoint.attributes` fields, ready to be copied into every point that carries them.
+pub fn point_attributes(attributes: &[KeyValue]) -> Vec<u8> {
+    let len = attributes.iter().map(|kv| len_field(7, key_value_len(kv))).sum();
+    let mut out = Vec::with_capacity(len);
+    for kv in attributes {
+        put_point_attribute(&mut out, kv);
     }
-    len
+    debug_assert_eq!(out.len(), len);
+    out
 }
 
-fn put_point<'a>(
-    out: &mut Vec<u8>,
-    s: &Series,
-    attr_lens: &mut impl Iterator<Item = &'a (usize, usize)>,
-    start: Option<u64>,
-    time: u64,
-) {
-    for kv in &s.attributes {
-        let (kv_len, value_len) = attr_lens.next().copied().unwrap_or_default();
-        put_len_header(out, 7, kv_len);
-        put_key_value(out, kv, value_len);
+fn put_point_attribute(out: &mut Vec<u8>, kv: &KeyValue) {
+    let value_len = any_value_len(&kv.value);
+    put_len_header(out, 7, str_field(1, kv.key.as_str()) + len_field(2, value_len));
+    put_key_value(out, kv, value_len);
+}
+
+// NumberDataPoint: attributes 7, start_time_unix_nano 2, time_unix_nano 3 (fixed64), as_double 4 (double).
+// The MBean's attributes are encoded once and shared by its series; only a series' own attribute is written here.
+fn point_len(s: &Series, with_start: bool) -> usize {
+    let own = s.own.as_ref().map_or(0, |kv| len_field(7, key_value_len(kv)));
+    let times = if with_start { 27 } else { 18 };
+    times + s.shared.encoded().len() + own
+}
+
+fn put_point(out: &mut Vec<u8>, s: &Series, start: Option<u64>, time: u64) {
+    out.extend_from_slice(s.shared.encoded());
+    if let Some(kv) = &s.own {
+        put_point_attribute(out, kv);
     }
     if let Some(start) = start {
         put_tag(out, 2, FIXED64);
@@ -375,10 +372,7 @@ mod tests {
     use std::time::Duration;
 
     fn series(attrs: Vec<KeyValue>, value: f64) -> Series {
-        Series {
-            attributes: attrs,
-            value,
-        }
+        Series::new(attrs, value)
     }
 
     fn observations(entries: Vec<(&'static str, Vec<Series>)>) -> Observations {
@@ -579,6 +573,54 @@ mod tests {
         assert!(encoder.encode(&Observations::default(), SystemTime::now()).is_empty());
         let obs = observations(vec![("not.a.published.metric", vec![series(vec![], 1.0)])]);
         assert!(encoder.encode(&obs, SystemTime::now()).is_empty());
+    }
+
+    #[test]
+    fn series_of_one_mbean_share_its_attributes_and_add_their_own() {
+        use crate::mapping::SharedAttributes;
+        use std::sync::Arc;
+        let shared = SharedAttributes::new(vec![
+            KeyValue::new("kafka.connect.connector", "orders"),
+            KeyValue::new("kafka.connect.task.id", "3"),
+        ]);
+        let state = |s: &'static str, v: f64| Series {
+            shared: Arc::clone(&shared),
+            own: Some(KeyValue::new("kafka.connect.task.state", s)),
+            value: v,
+        };
+        let obs = observations(vec![(
+            "kafka.connect.connector.task.status",
+            vec![state("running", 1.0), state("failed", 0.0)],
+        )]);
+        let req = decode(&Encoder::new(&[], UNIX_EPOCH).encode(&obs, SystemTime::now())[0]);
+        let Some(metric::Data::Sum(sum)) = &req.resource_metrics[0].scope_metrics[0].metrics[0].data else {
+            panic!("a sum")
+        };
+        let seen: Vec<(Vec<(String, String)>, f64)> = sum
+            .data_points
+            .iter()
+            .map(|p| {
+                let attrs = p
+                    .attributes
+                    .iter()
+                    .map(|kv| match kv.value.as_ref().and_then(|v| v.value.clone()) {
+                        Some(any_value::Value::StringValue(v)) => (kv.key.clone(), v),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect();
+                (attrs, value(p))
+            })
+            .collect();
+        let attrs = |state: &str| {
+            [
+                ("kafka.connect.connector", "orders"),
+                ("kafka.connect.task.id", "3"),
+                ("kafka.connect.task.state", state),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec()
+        };
+        assert_eq!(seen, vec![(attrs("running"), 1.0), (attrs("failed"), 0.0)]);
     }
 
     #[test]

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
-use opentelemetry::KeyValue;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::Resource;
 
@@ -64,13 +63,6 @@ pub struct FailureWatch {
 /// Collections a failed subject may be absent (moved to another worker, deleted) before it is forgotten.
 const FORGET_AFTER: u32 = 30;
 
-fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<std::borrow::Cow<'a, str>> {
-    attrs
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.as_str())
-}
-
 impl FailureWatch {
     /// The transitions since the previous collection. A subject already FAILED when first seen counts as a
     /// failure (the agent may start after it); one that disappears is forgotten.
@@ -81,12 +73,11 @@ impl FailureWatch {
             (TASK_STATUS, TASK_STATE, true),
         ] {
             for s in obs.metrics.get(metric).into_iter().flatten().filter(|s| s.value == 1.0) {
-                let (Some(connector), Some(state)) = (attr(&s.attributes, CONNECTOR), attr(&s.attributes, label))
-                else {
+                let (Some(connector), Some(state)) = (s.attribute(CONNECTOR), s.attribute(label)) else {
                     continue;
                 };
                 let task = if is_task {
-                    match attr(&s.attributes, TASK) {
+                    match s.attribute(TASK) {
                         Some(t) => Some(t.to_string()),
                         None => continue,
                     }
@@ -97,7 +88,7 @@ impl FailureWatch {
                     connector: connector.to_string(),
                     task,
                 };
-                let kind = attr(&s.attributes, CONNECTOR_TYPE).map(|t| t.to_string());
+                let kind = s.attribute(CONNECTOR_TYPE).map(|t| t.to_string());
                 now.insert(subject, (state.to_string(), kind));
             }
         }
@@ -523,6 +514,7 @@ impl RestClient {
 mod tests {
     use super::*;
     use crate::mapping::Series;
+    use opentelemetry::KeyValue;
 
     fn status(o: &mut Observations, connector: &str, task: Option<&str>, state: &str) {
         let (metric, label) = match task {
@@ -535,7 +527,10 @@ mod tests {
                 attributes.push(KeyValue::new(TASK, t.to_string()));
             }
             let value = if s == state { 1.0 } else { 0.0 };
-            o.metrics.entry(metric).or_default().push(Series { attributes, value });
+            o.metrics
+                .entry(metric)
+                .or_default()
+                .push(Series::new(attributes, value));
         }
     }
 

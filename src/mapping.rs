@@ -3,19 +3,67 @@
 //! Pure and JVM-free so that every rule (units, percent, states, health, attribution of tasks and clients,
 //! NaN/Infinity skipping) is unit-tested here. The OpenTelemetry callbacks only copy these series out.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use opentelemetry::{KeyValue, Value as OtelValue};
 
+use crate::encode;
 use crate::objectname::ObjectName;
 use crate::rules::{Entity, Group, Kind, Metric, CLIENT_ROLE, CONNECTOR, CONNECTOR_TYPE, GROUPS, TASK};
 use crate::snapshot::{MBeanSample, Snapshot, Value};
 
+/// The attributes every series of one MBean carries, with their OTLP encoding: made once per MBean and
+/// shared, because building, cloning and dropping an attribute vector per series was most of the mapping
+/// (and of the agent's native memory) at 1,000 tasks.
+#[derive(Debug, PartialEq)]
+pub struct SharedAttributes {
+    list: Vec<KeyValue>,
+    encoded: Vec<u8>,
+}
+
+impl SharedAttributes {
+    pub fn new(list: Vec<KeyValue>) -> Arc<SharedAttributes> {
+        let encoded = encode::point_attributes(&list);
+        Arc::new(SharedAttributes { list, encoded })
+    }
+
+    /// As `NumberDataPoint.attributes` fields.
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    pub attributes: Vec<KeyValue>,
+    pub shared: Arc<SharedAttributes>,
+    /// The attribute that tells this series from the MBean's others under the same metric (a state, an
+    /// attribute's name), after the shared ones.
+    pub own: Option<KeyValue>,
     pub value: f64,
+}
+
+impl Series {
+    pub fn new(attributes: Vec<KeyValue>, value: f64) -> Series {
+        Series {
+            shared: SharedAttributes::new(attributes),
+            own: None,
+            value,
+        }
+    }
+
+    pub fn attributes(&self) -> impl Iterator<Item = &KeyValue> {
+        self.shared.list.iter().chain(self.own.as_ref())
+    }
+
+    /// The value of the attribute `key`, as text.
+    pub fn attribute(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.attributes()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str())
+    }
 }
 
 /// Every series of one collection, by metric name.
@@ -29,8 +77,12 @@ pub struct Observations {
 }
 
 impl Observations {
-    fn push(&mut self, name: &'static str, attributes: Vec<KeyValue>, value: f64) {
-        self.metrics.entry(name).or_default().push(Series { attributes, value });
+    /// Adds a series that shares its attributes with no other.
+    pub fn push_alone(&mut self, name: &'static str, attributes: Vec<KeyValue>, value: f64) {
+        self.metrics
+            .entry(name)
+            .or_default()
+            .push(Series::new(attributes, value));
     }
 
     pub fn series_count(&self) -> usize {
@@ -40,6 +92,16 @@ impl Observations {
 
 fn text(v: impl Into<Arc<str>>) -> OtelValue {
     OtelValue::String(v.into().into())
+}
+
+/// Attribute names are mostly the rule table's own strings: those need no copy. (The `Cow` is what says
+/// whether a name is one of them, so clippy's `&str` would lose it.)
+#[allow(clippy::ptr_arg)]
+fn name_value(name: &Cow<'static, str>) -> OtelValue {
+    match name {
+        Cow::Borrowed(s) => OtelValue::from(*s),
+        Cow::Owned(s) => text(s.as_str()),
+    }
 }
 
 /// What the whole snapshot says about connectors and tasks, needed to attribute single MBeans.
@@ -230,7 +292,8 @@ fn as_text(value: &Value) -> Option<String> {
     }
 }
 
-fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
+/// Maps one MBean: its series go into `buckets`, one per rule of its group.
+fn map_mbean(sample: &MBeanSample, census: &Census, buckets: &mut [Vec<Series>], out: &mut Observations) {
     let group = &GROUPS[sample.group];
     let Some(mut base) = entity_attributes(group, &sample.name, census) else {
         out.unattributed += 1;
@@ -240,16 +303,24 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
         .iter()
         .find(|kv| kv.key.as_str() == CONNECTOR_TYPE)
         .map(|kv| kv.value.as_str().into_owned());
+    let mut values = sample.in_rule_order();
     for rule in group.metrics {
         // The kind first: formatting every attribute as text to find the labels was a tenth of the mapping.
         if let Kind::Label { label } = rule.kind {
-            if let Some(v) = sample.value(rule.attribute).and_then(as_text) {
+            if let Some(v) = values.get(rule.attribute).and_then(as_text) {
                 base.push(KeyValue::new(label, text(v.to_ascii_lowercase())));
             }
         }
     }
+    let shared = SharedAttributes::new(base);
+    let series = |own: Option<KeyValue>, value: f64| Series {
+        shared: Arc::clone(&shared),
+        own,
+        value,
+    };
+    let mut values = sample.in_rule_order();
     let mut info_labels: Vec<KeyValue> = Vec::new();
-    for rule in group.metrics {
+    for (rule, bucket) in group.metrics.iter().zip(buckets.iter_mut()) {
         if let Some(wanted) = rule.task_type {
             if task_type.as_deref() != Some(wanted) {
                 continue;
@@ -259,9 +330,7 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
             for (attr, v) in &sample.values {
                 if let Value::Number(n) = v {
                     if n.is_finite() {
-                        let mut attrs = base.clone();
-                        attrs.push(KeyValue::new(label, text(attr.as_ref())));
-                        out.push(rule.name, attrs, *n);
+                        bucket.push(series(Some(KeyValue::new(label, name_value(attr))), *n));
                     } else {
                         out.skipped_non_finite += 1;
                     }
@@ -269,7 +338,7 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
             }
             continue;
         }
-        let Some(value) = sample.value(rule.attribute) else {
+        let Some(value) = values.get(rule.attribute) else {
             continue;
         };
         match rule.kind {
@@ -282,34 +351,24 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
                 if rule.skip_negative && n < 0.0 {
                     continue;
                 }
-                out.push(rule.name, base.clone(), rule.scale.apply(n));
+                bucket.push(series(None, rule.scale.apply(n)));
             }
             Kind::State { label, states } => {
                 let Some(current) = as_text(value).map(|s| s.to_ascii_lowercase()) else {
                     continue;
                 };
                 for state in states.iter() {
-                    let mut attrs = base.clone();
-                    attrs.push(KeyValue::new(label, *state));
-                    out.push(rule.name, attrs, if *state == current { 1.0 } else { 0.0 });
+                    let own = Some(KeyValue::new(label, *state));
+                    bucket.push(series(own, if *state == current { 1.0 } else { 0.0 }));
                 }
                 if !states.contains(&current.as_str()) {
-                    let mut attrs = base.clone();
-                    attrs.push(KeyValue::new(label, text(current)));
-                    out.push(rule.name, attrs, 1.0);
+                    bucket.push(series(Some(KeyValue::new(label, text(current))), 1.0));
                 }
             }
             Kind::Health => {
                 let Some(current) = as_text(value) else { continue };
-                out.push(
-                    rule.name,
-                    base.clone(),
-                    if current.eq_ignore_ascii_case("running") {
-                        1.0
-                    } else {
-                        0.0
-                    },
-                );
+                let running = current.eq_ignore_ascii_case("running");
+                bucket.push(series(None, if running { 1.0 } else { 0.0 }));
             }
             Kind::Info { label } => {
                 if let Some(v) = as_text(value) {
@@ -320,9 +379,9 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
         }
     }
     if let (Some(info), false) = (group.info_metric, info_labels.is_empty()) {
-        let mut attrs = base;
+        let mut attrs = shared.list.clone();
         attrs.extend(info_labels);
-        out.push(info, attrs, 1.0);
+        out.push_alone(info, attrs, 1.0);
     }
 }
 
@@ -330,8 +389,23 @@ fn map_mbean(sample: &MBeanSample, census: &Census, out: &mut Observations) {
 pub fn map(snapshot: &Snapshot) -> Observations {
     let census = Census::take(snapshot);
     let mut out = Observations::default();
+    // Per group, per rule: hashing the metric name once per rule instead of once per series.
+    let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS.iter().map(|g| vec![Vec::new(); g.metrics.len()]).collect();
     for sample in &snapshot.mbeans {
-        map_mbean(sample, &census, &mut out);
+        map_mbean(sample, &census, &mut buckets[sample.group], &mut out);
+    }
+    for (group, rules) in GROUPS.iter().zip(buckets) {
+        for (rule, series) in group.metrics.iter().zip(rules) {
+            if series.is_empty() {
+                continue;
+            }
+            match out.metrics.entry(rule.name) {
+                Entry::Occupied(mut e) => e.get_mut().extend(series),
+                Entry::Vacant(e) => {
+                    e.insert(series);
+                }
+            }
+        }
     }
     out
 }
@@ -372,8 +446,7 @@ mod tests {
                 v.iter()
                     .filter(|s| {
                         attrs.iter().all(|(k, val)| {
-                            s.attributes
-                                .iter()
+                            s.attributes()
                                 .any(|kv| kv.key.as_str() == *k && kv.value.as_str() == *val)
                         })
                     })
@@ -411,9 +484,12 @@ mod tests {
             one(&o, "kafka.connect.worker.task_startup_success_percentage", &[]),
             87.5
         );
-        assert!(o.metrics["kafka.connect.worker.connector_count"][0]
-            .attributes
-            .is_empty());
+        assert_eq!(
+            o.metrics["kafka.connect.worker.connector_count"][0]
+                .attributes()
+                .count(),
+            0
+        );
     }
 
     #[test]

@@ -130,19 +130,12 @@ impl MetricsExport {
 mod tests {
     use super::*;
     use crate::config::{Compression, Protocol};
-    use crate::mapping::Series;
     use std::net::TcpListener;
     use std::time::{Duration, Instant};
 
     fn one_series() -> Observations {
         let mut obs = Observations::default();
-        obs.metrics.insert(
-            "connect_otel.series",
-            vec![Series {
-                attributes: vec![],
-                value: 1.0,
-            }],
-        );
+        obs.push_alone("connect_otel.series", vec![], 1.0);
         obs
     }
 

@@ -13,11 +13,10 @@
 //! (`intervals` × the export interval) must be longer than the worker's `offset.flush.interval.ms`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use opentelemetry::KeyValue;
-
-use crate::mapping::Observations;
+use crate::mapping::{Observations, Series, SharedAttributes};
 use crate::rules::{CONNECTOR, TASK};
 
 pub const STALLED: &str = "kafka.connect.task.stalled";
@@ -52,14 +51,8 @@ pub struct StallWatch {
     tasks: HashMap<TaskKey, Progress>,
 }
 
-fn task_key(attrs: &[KeyValue]) -> Option<TaskKey> {
-    let get = |k: &str| {
-        attrs
-            .iter()
-            .find(|kv| kv.key.as_str() == k)
-            .map(|kv| kv.value.as_str().to_string())
-    };
-    Some((get(CONNECTOR)?, get(TASK)?))
+fn task_key(s: &Series) -> Option<TaskKey> {
+    Some((s.attribute(CONNECTOR)?.into_owned(), s.attribute(TASK)?.into_owned()))
 }
 
 impl StallWatch {
@@ -75,7 +68,7 @@ impl StallWatch {
         let mut counters: HashMap<TaskKey, Vec<f64>> = HashMap::new();
         for (i, name) in PROGRESS.iter().enumerate() {
             for s in obs.metrics.get(name).into_iter().flatten() {
-                if let Some(key) = task_key(&s.attributes) {
+                if let Some(key) = task_key(s) {
                     let c = counters.entry(key).or_insert_with(|| vec![f64::NAN; PROGRESS.len()]);
                     c[i] = s.value;
                 }
@@ -84,18 +77,19 @@ impl StallWatch {
         let mut waiting: HashMap<TaskKey, bool> = HashMap::new();
         for name in WAITING {
             for s in obs.metrics.get(name).into_iter().flatten() {
-                if let Some(key) = task_key(&s.attributes) {
+                if let Some(key) = task_key(s) {
                     *waiting.entry(key).or_default() |= s.value > 0.0;
                 }
             }
         }
-        let running: Vec<(TaskKey, Vec<KeyValue>)> = obs
+        // The stall series carry the health series' attributes.
+        let running: Vec<(TaskKey, Arc<SharedAttributes>)> = obs
             .metrics
             .get(HEALTH)
             .into_iter()
             .flatten()
             .filter(|s| s.value == 1.0)
-            .filter_map(|s| Some((task_key(&s.attributes)?, s.attributes.clone())))
+            .filter_map(|s| Some((task_key(s)?, Arc::clone(&s.shared))))
             .collect();
 
         let mut seen = HashMap::new();
@@ -138,9 +132,10 @@ fn round_seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 10.0).round() / 10.0
 }
 
-fn series(attrs: &[KeyValue], value: f64) -> crate::mapping::Series {
-    crate::mapping::Series {
-        attributes: attrs.to_vec(),
+fn series(shared: &Arc<SharedAttributes>, value: f64) -> Series {
+    Series {
+        shared: Arc::clone(shared),
+        own: None,
         value,
     }
 }
@@ -148,7 +143,7 @@ fn series(attrs: &[KeyValue], value: f64) -> crate::mapping::Series {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::Series;
+    use opentelemetry::KeyValue;
 
     fn task(connector: &str) -> Vec<KeyValue> {
         vec![
@@ -159,15 +154,9 @@ mod tests {
 
     fn obs(connector: &str, health: f64, values: &[(&'static str, f64)]) -> Observations {
         let mut o = Observations::default();
-        o.metrics.entry(HEALTH).or_default().push(Series {
-            attributes: task(connector),
-            value: health,
-        });
+        o.push_alone(HEALTH, task(connector), health);
         for (name, v) in values {
-            o.metrics.entry(name).or_default().push(Series {
-                attributes: task(connector),
-                value: *v,
-            });
+            o.push_alone(name, task(connector), *v);
         }
         o
     }
