@@ -18,7 +18,7 @@ use opentelemetry_sdk::Resource;
 use crate::config::{self, AgentConfig, MetricsConfig, Sources};
 use crate::encode::MAX_SERIES_PER_REQUEST;
 use crate::failures::{rest_target, FailureReporter, FailureWatch};
-use crate::mapping::{self, Observations};
+use crate::mapping::{Mapper, Observations};
 use crate::metrics::MetricsExport;
 use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
 use crate::stall::StallWatch;
@@ -334,13 +334,14 @@ fn collect_loop(
     let mut export: Option<MetricsExport> = None;
     let started = Instant::now();
     let mut stalls = StallWatch::new(metrics.stall_intervals);
+    let mut mapper = Mapper::default();
     let mut failure_watch = FailureWatch::default();
     let mut reporter: Option<FailureReporter> = None;
     let mut failures_off = false;
     loop {
         let begun = Instant::now();
         let mut snapshot = source.read(&plan);
-        let mut obs = mapping::map(&snapshot);
+        let mut obs = mapper.map(&snapshot);
         if metrics.groups.contains("task") {
             stalls.observe(&mut obs, Instant::now());
         }

@@ -8,7 +8,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use opentelemetry::{KeyValue, Value as OtelValue};
+use opentelemetry::{Key, KeyValue, Value as OtelValue};
 
 use crate::encode;
 use crate::objectname::ObjectName;
@@ -144,7 +144,11 @@ impl Census {
             let task = task.unwrap_or_default();
             // The task MBeans' own type wins over connector-task-metrics' `connector-type`.
             let mut set_type = |ty: &'static str, overwrite: bool| {
-                let tasks = c.task_types.entry(conn.to_string()).or_default();
+                // No key copied for a connector already known (most calls).
+                let tasks = match c.task_types.get_mut(conn) {
+                    Some(tasks) => tasks,
+                    None => c.task_types.entry(conn.to_string()).or_default(),
+                };
                 match tasks.get_mut(task) {
                     Some(known) if overwrite => *known = ty,
                     Some(_) => {}
@@ -192,7 +196,7 @@ impl Census {
 
     /// `connector-consumer-<c>-<t>` → (role, c, Some(t)); `connector-producer-<c>` → (role, c, None).
     /// Connector names may contain '-' and end in digits: known tasks and connectors are matched first.
-    fn parse_client_id(&self, client_id: &str) -> Option<(&'static str, String, Option<String>)> {
+    fn parse_client_id<'a>(&'a self, client_id: &'a str) -> Option<(&'static str, &'a str, Option<&'a str>)> {
         const ROLES: &[(&str, &str)] = &[
             ("connector-dlq-producer-", "dlq-producer"),
             ("connector-offset-producer-", "offset-producer"),
@@ -208,70 +212,89 @@ impl Census {
             return None;
         }
         if let Some((c, t)) = self.task_suffixes.get(rest) {
-            return Some((role, c.clone(), Some(t.clone())));
+            return Some((role, c, Some(t)));
         }
         if self.connectors.contains(rest) {
-            return Some((role, rest.to_string(), None));
+            return Some((role, rest, None));
         }
         match rest.rsplit_once('-') {
             Some((c, t)) if !c.is_empty() && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
-                Some((role, c.to_string(), Some(t.to_string())))
+                Some((role, c, Some(t)))
             }
-            _ => Some((role, rest.to_string(), None)),
+            _ => Some((role, rest, None)),
         }
     }
 }
 
-/// The identifying attributes of one MBean's series, or `None` to leave the MBean out.
-fn entity_attributes(group: &Group, name: &ObjectName, census: &Census) -> Option<Vec<KeyValue>> {
-    let connector = || name.get("connector").map(|c| KeyValue::new(CONNECTOR, text(c)));
-    let task_attrs = |out: &mut Vec<KeyValue>| -> Option<()> {
+/// What identifies one MBean's series, as (attribute key, value) borrowed from its name and the census, or
+/// `None` to leave the MBean out. Compared with what was built the collection before, so that an MBean whose
+/// identity did not change allocates nothing.
+type Identity<'a> = Vec<(Cow<'static, str>, Cow<'a, str>)>;
+
+fn entity_identity<'a>(group: &Group, name: &'a ObjectName, census: &'a Census) -> Option<Identity<'a>> {
+    fn put<'a>(out: &mut Identity<'a>, key: &'static str, value: &'a str) {
+        out.push((Cow::Borrowed(key), Cow::Borrowed(value)));
+    }
+    let task = |out: &mut Identity<'a>| -> Option<()> {
         let c = name.get("connector")?;
         let t = name.get("task")?;
-        out.push(KeyValue::new(CONNECTOR, text(c)));
-        out.push(KeyValue::new(TASK, text(t)));
+        put(out, CONNECTOR, c);
+        put(out, TASK, t);
         if let Some(ty) = census.task_type(c, t) {
-            out.push(KeyValue::new(CONNECTOR_TYPE, ty));
+            put(out, CONNECTOR_TYPE, ty);
         }
         Some(())
     };
-    let mut out = Vec::with_capacity(4);
+    let mut out: Identity<'a> = Vec::with_capacity(4);
     match group.entity {
         Entity::Worker => {}
-        Entity::Connector => out.push(connector()?),
-        Entity::Task => task_attrs(&mut out)?,
+        Entity::Connector => put(&mut out, CONNECTOR, name.get("connector")?),
+        Entity::Task => task(&mut out)?,
         Entity::TaskPlugin { key, label } => {
-            task_attrs(&mut out)?;
-            out.push(KeyValue::new(label, text(name.get(key)?)));
+            task(&mut out)?;
+            put(&mut out, label, name.get(key)?);
         }
         Entity::PluginMetrics => {
             for (k, v) in &name.properties {
                 match k.as_str() {
                     "type" => {}
-                    "connector" => out.push(KeyValue::new(CONNECTOR, text(v.as_str()))),
-                    "task" => out.push(KeyValue::new(TASK, text(v.as_str()))),
-                    other => out.push(KeyValue::new(format!("kafka.connect.plugin.{other}"), text(v.as_str()))),
+                    "connector" => put(&mut out, CONNECTOR, v),
+                    "task" => put(&mut out, TASK, v),
+                    other => out.push((Cow::Owned(format!("kafka.connect.plugin.{other}")), Cow::Borrowed(v))),
                 }
             }
         }
         Entity::ConnectorClient => {
             let (role, c, t) = census.parse_client_id(name.get("client-id")?)?;
-            out.push(KeyValue::new(CONNECTOR, text(c.as_str())));
+            put(&mut out, CONNECTOR, c);
             if let Some(t) = t {
-                if let Some(ty) = census.task_type(&c, &t) {
-                    out.push(KeyValue::new(CONNECTOR_TYPE, ty));
+                if let Some(ty) = census.task_type(c, t) {
+                    put(&mut out, CONNECTOR_TYPE, ty);
                 }
-                out.push(KeyValue::new(TASK, text(t)));
+                put(&mut out, TASK, t);
             }
-            out.push(KeyValue::new(CLIENT_ROLE, role));
+            put(&mut out, CLIENT_ROLE, role);
         }
         Entity::Jvm { name_label } => {
             if let Some(label) = name_label {
-                out.push(KeyValue::new(label, text(name.get("name")?)));
+                put(&mut out, label, name.get("name")?);
             }
         }
     }
     Some(out)
+}
+
+fn key_values(identity: &Identity<'_>) -> Vec<KeyValue> {
+    identity
+        .iter()
+        .map(|(k, v)| {
+            let key = match k {
+                Cow::Borrowed(k) => Key::from_static_str(k),
+                Cow::Owned(k) => Key::from(k.clone()),
+            };
+            KeyValue::new(key, text(v.as_ref()))
+        })
+        .collect()
 }
 
 fn number(value: &Value, rule: &Metric) -> Option<f64> {
@@ -283,43 +306,49 @@ fn number(value: &Value, rule: &Metric) -> Option<f64> {
     }
 }
 
-fn as_text(value: &Value) -> Option<String> {
+fn text_of(value: &Value) -> Option<Cow<'_, str>> {
     match value {
-        Value::Text(s) => Some(s.clone()),
-        Value::Number(n) if n.is_finite() => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Text(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) if n.is_finite() => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
         _ => None,
     }
 }
 
 /// Maps one MBean: its series go into `buckets`, one per rule of its group.
-fn map_mbean(sample: &MBeanSample, census: &Census, buckets: &mut [Vec<Series>], out: &mut Observations) {
+fn map_mbean(
+    sample: &MBeanSample,
+    census: &Census,
+    kept: &mut Kept,
+    buckets: &mut [Vec<Series>],
+    out: &mut Observations,
+) {
     let group = &GROUPS[sample.group];
-    let Some(mut base) = entity_attributes(group, &sample.name, census) else {
+    let Some(mut identity) = entity_identity(group, &sample.name, census) else {
         out.unattributed += 1;
         return;
     };
-    let task_type = base
+    let task_type = identity
         .iter()
-        .find(|kv| kv.key.as_str() == CONNECTOR_TYPE)
-        .map(|kv| kv.value.as_str().into_owned());
+        .find(|(k, _)| k == CONNECTOR_TYPE)
+        .map(|(_, v)| v.clone());
     let mut values = sample.in_rule_order();
     for rule in group.metrics {
         // The kind first: formatting every attribute as text to find the labels was a tenth of the mapping.
         if let Kind::Label { label } = rule.kind {
-            if let Some(v) = values.get(rule.attribute).and_then(as_text) {
-                base.push(KeyValue::new(label, text(v.to_ascii_lowercase())));
+            if let Some(v) = values.get(rule.attribute).and_then(text_of) {
+                identity.push((Cow::Borrowed(label), Cow::Owned(v.to_ascii_lowercase())));
             }
         }
     }
-    let shared = SharedAttributes::new(base);
+    let shared = kept.shared(&sample.name, identity);
     let series = |own: Option<KeyValue>, value: f64| Series {
         shared: Arc::clone(&shared),
         own,
         value,
     };
     let mut values = sample.in_rule_order();
-    let mut info_labels: Vec<KeyValue> = Vec::new();
+    let mut info_labels: Vec<(&'static str, Cow<'_, str>)> = Vec::new();
     for (rule, bucket) in group.metrics.iter().zip(buckets.iter_mut()) {
         if let Some(wanted) = rule.task_type {
             if task_type.as_deref() != Some(wanted) {
@@ -354,52 +383,160 @@ fn map_mbean(sample: &MBeanSample, census: &Census, buckets: &mut [Vec<Series>],
                 bucket.push(series(None, rule.scale.apply(n)));
             }
             Kind::State { label, states } => {
-                let Some(current) = as_text(value).map(|s| s.to_ascii_lowercase()) else {
+                let Some(current) = text_of(value) else {
                     continue;
                 };
+                let mut known = false;
                 for state in states.iter() {
-                    let own = Some(KeyValue::new(label, *state));
-                    bucket.push(series(own, if *state == current { 1.0 } else { 0.0 }));
+                    let on = state.eq_ignore_ascii_case(&current);
+                    known |= on;
+                    bucket.push(series(Some(KeyValue::new(label, *state)), if on { 1.0 } else { 0.0 }));
                 }
-                if !states.contains(&current.as_str()) {
-                    bucket.push(series(Some(KeyValue::new(label, text(current))), 1.0));
+                if !known {
+                    let own = KeyValue::new(label, text(current.to_ascii_lowercase()));
+                    bucket.push(series(Some(own), 1.0));
                 }
             }
             Kind::Health => {
-                let Some(current) = as_text(value) else { continue };
+                let Some(current) = text_of(value) else { continue };
                 let running = current.eq_ignore_ascii_case("running");
                 bucket.push(series(None, if running { 1.0 } else { 0.0 }));
             }
             Kind::Info { label } => {
-                if let Some(v) = as_text(value) {
-                    info_labels.push(KeyValue::new(label, text(v)));
+                if let Some(v) = text_of(value) {
+                    info_labels.push((label, v));
                 }
             }
             Kind::Label { .. } | Kind::TaskType | Kind::AllNumeric { .. } => {}
         }
     }
-    if let (Some(info), false) = (group.info_metric, info_labels.is_empty()) {
-        let mut attrs = shared.list.clone();
-        attrs.extend(info_labels);
-        out.push_alone(info, attrs, 1.0);
+    if group.info_metric.is_some() && !info_labels.is_empty() {
+        let info = kept.info(&sample.name, &shared, info_labels);
+        buckets[group.metrics.len()].push(Series {
+            shared: info,
+            own: None,
+            value: 1.0,
+        });
     }
 }
 
-/// Applies the rules to a snapshot.
+/// Each MBean's shared attributes, kept from one collection to the next by the address of the reader's name
+/// (the reader keeps one `Arc<ObjectName>` per MBean while it exists, and so does the entry here, so an
+/// address is never reused for another MBean while it is a key).
+#[derive(Default)]
+struct Kept {
+    by_name: HashMap<usize, KeptAttributes>,
+    cycle: u64,
+}
+
+/// An info series' labels (rule label, text) and the attributes built from them.
+type KeptInfo = (Vec<(&'static str, String)>, Arc<SharedAttributes>);
+
+struct KeptAttributes {
+    _name: Arc<ObjectName>,
+    identity: Vec<(Cow<'static, str>, String)>,
+    shared: Arc<SharedAttributes>,
+    /// The info metric's labels and attributes (`shared` and the labels), if the group has one.
+    info: Option<KeptInfo>,
+    seen: u64,
+}
+
+impl Kept {
+    /// The shared attributes for `identity`: last collection's when it is the same.
+    fn shared(&mut self, name: &Arc<ObjectName>, identity: Identity<'_>) -> Arc<SharedAttributes> {
+        let key = Arc::as_ptr(name) as usize;
+        if let Some(kept) = self.by_name.get_mut(&key) {
+            let same = kept.identity.len() == identity.len()
+                && kept
+                    .identity
+                    .iter()
+                    .zip(&identity)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2);
+            if same {
+                kept.seen = self.cycle;
+                return Arc::clone(&kept.shared);
+            }
+        }
+        let shared = SharedAttributes::new(key_values(&identity));
+        let kept = KeptAttributes {
+            _name: Arc::clone(name),
+            identity: identity.into_iter().map(|(k, v)| (k, v.into_owned())).collect(),
+            shared: Arc::clone(&shared),
+            info: None,
+            seen: self.cycle,
+        };
+        self.by_name.insert(key, kept);
+        shared
+    }
+
+    /// The info series' attributes for `labels`, after [`Kept::shared`] returned `shared` for `name`.
+    fn info(
+        &mut self,
+        name: &Arc<ObjectName>,
+        shared: &SharedAttributes,
+        labels: Vec<(&'static str, Cow<'_, str>)>,
+    ) -> Arc<SharedAttributes> {
+        let kept = self.by_name.get_mut(&(Arc::as_ptr(name) as usize));
+        if let Some(Some((before, attributes))) = kept.as_ref().map(|k| &k.info) {
+            let same = before.len() == labels.len()
+                && before
+                    .iter()
+                    .zip(&labels)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2);
+            if same {
+                return Arc::clone(attributes);
+            }
+        }
+        let mut list = shared.list.clone();
+        list.extend(labels.iter().map(|(k, v)| KeyValue::new(*k, text(v.as_ref()))));
+        let attributes = SharedAttributes::new(list);
+        if let Some(kept) = kept {
+            let labels = labels.into_iter().map(|(k, v)| (k, v.into_owned())).collect();
+            kept.info = Some((labels, Arc::clone(&attributes)));
+        }
+        attributes
+    }
+}
+
+/// Applies the rules to snapshots, one collection after another.
+#[derive(Default)]
+pub struct Mapper {
+    kept: Kept,
+}
+
+impl Mapper {
+    pub fn map(&mut self, snapshot: &Snapshot) -> Observations {
+        self.kept.cycle += 1;
+        let observations = map_with(snapshot, &mut self.kept);
+        // MBeans gone (or left out) this time.
+        let cycle = self.kept.cycle;
+        self.kept.by_name.retain(|_, k| k.seen == cycle);
+        observations
+    }
+}
+
+/// Applies the rules to one snapshot, with nothing kept from before.
+#[cfg(test)]
 pub fn map(snapshot: &Snapshot) -> Observations {
+    Mapper::default().map(snapshot)
+}
+
+fn map_with(snapshot: &Snapshot, kept: &mut Kept) -> Observations {
     let census = Census::take(snapshot);
     let mut out = Observations::default();
     // Per group, per rule: hashing the metric name once per rule instead of once per series.
-    let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS.iter().map(|g| vec![Vec::new(); g.metrics.len()]).collect();
+    // The last one of a group is its info metric's.
+    let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS.iter().map(|g| vec![Vec::new(); g.metrics.len() + 1]).collect();
     for sample in &snapshot.mbeans {
-        map_mbean(sample, &census, &mut buckets[sample.group], &mut out);
+        map_mbean(sample, &census, kept, &mut buckets[sample.group], &mut out);
     }
     for (group, rules) in GROUPS.iter().zip(buckets) {
-        for (rule, series) in group.metrics.iter().zip(rules) {
+        let names = group.metrics.iter().map(|r| r.name).chain(group.info_metric);
+        for (name, series) in names.zip(rules) {
             if series.is_empty() {
                 continue;
             }
-            match out.metrics.entry(rule.name) {
+            match out.metrics.entry(name) {
                 Entry::Occupied(mut e) => e.get_mut().extend(series),
                 Entry::Vacant(e) => {
                     e.insert(series);
@@ -426,7 +563,7 @@ mod tests {
             })
             .unwrap();
         MBeanSample {
-            name,
+            name: Arc::new(name),
             group,
             values: values.iter().map(|(a, v)| (a.to_string().into(), v.clone())).collect(),
         }
@@ -649,6 +786,63 @@ mod tests {
             ),
             1.0
         );
+    }
+
+    #[test]
+    fn an_mbean_keeps_its_attributes_between_collections_until_its_identity_changes() {
+        let task = sample("kafka.connect:type=sink-task-metrics,connector=s,task=0", &[]);
+        let client = |lag: f64| MBeanSample {
+            values: vec![("records-lag-max".into(), n(lag))],
+            ..sample(
+                "kafka.consumer:type=consumer-fetch-manager-metrics,client-id=connector-consumer-s-0",
+                &[],
+            )
+        };
+        let first = client(1.0);
+        let mut mapper = Mapper::default();
+        let lag = |o: &Observations| o.metrics["kafka.connect.consumer.records_lag_max"][0].clone();
+
+        let a = lag(&mapper.map(&snap(vec![task.clone(), first.clone()])));
+        // The reader hands the same name again: the attributes are the ones built before, the value is new.
+        let again = MBeanSample {
+            values: vec![("records-lag-max".into(), n(2.0))],
+            ..first.clone()
+        };
+        let b = lag(&mapper.map(&snap(vec![task.clone(), again.clone()])));
+        assert!(Arc::ptr_eq(&a.shared, &b.shared));
+        assert_eq!((a.value, b.value), (1.0, 2.0));
+        assert_eq!(b.attribute(CONNECTOR_TYPE).as_deref(), Some("sink"));
+
+        // The task's MBean is gone, so the census no longer knows the client's connector type: rebuilt.
+        let c = lag(&mapper.map(&snap(vec![again.clone()])));
+        assert!(!Arc::ptr_eq(&b.shared, &c.shared));
+        assert_eq!(c.attribute(CONNECTOR_TYPE), None);
+        assert_eq!(c.attribute(TASK).as_deref(), Some("0"));
+
+        // A new reader name for the same MBean (it was unregistered and registered again) is a new entry.
+        let d = lag(&mapper.map(&snap(vec![client(3.0)])));
+        assert!(!Arc::ptr_eq(&c.shared, &d.shared));
+        assert_eq!(c.shared, d.shared);
+        assert_eq!(mapper.kept.by_name.len(), 1, "the MBean no longer seen is forgotten");
+    }
+
+    #[test]
+    fn info_attributes_are_kept_until_a_label_changes() {
+        let task = |class: &str| vec![("status".into(), s("RUNNING")), ("connector-class".into(), s(class))];
+        let first = sample("kafka.connect:type=connector-task-metrics,connector=c,task=0", &[]);
+        let with = |values| MBeanSample {
+            values,
+            ..first.clone()
+        };
+        let mut mapper = Mapper::default();
+        let info = |o: &Observations| o.metrics["kafka.connect.connector.task.info"][0].clone();
+        let a = info(&mapper.map(&snap(vec![with(task("org.A"))])));
+        let b = info(&mapper.map(&snap(vec![with(task("org.A"))])));
+        assert!(Arc::ptr_eq(&a.shared, &b.shared));
+        let c = info(&mapper.map(&snap(vec![with(task("org.B"))])));
+        assert!(!Arc::ptr_eq(&b.shared, &c.shared));
+        assert_eq!(c.attribute("kafka.connect.connector.class").as_deref(), Some("org.B"));
+        assert_eq!(c.attribute(CONNECTOR).as_deref(), Some("c"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::MetricsConfig;
@@ -22,7 +23,8 @@ pub enum Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MBeanSample {
-    pub name: ObjectName,
+    /// Shared with the reader, which keeps it while the MBean exists: no copy per cycle.
+    pub name: Arc<ObjectName>,
     /// Index into [`GROUPS`].
     pub group: usize,
     /// Attribute name (the rule's own, or from Java for MBeans read with every declared attribute) and value.

@@ -2,7 +2,7 @@
 //! collection benchmark (`scripts/bench-collection.sh`, `bench/collection/`).
 //!
 //! A round is one full collection on the caller's thread, along the agent's collect loop: the `ReadPlan` of
-//! the default configuration, the JNI `MBeanReader`, `mapping::map` and stall detection, then the OTLP
+//! the default configuration, the JNI `MBeanReader`, the `Mapper` and stall detection, then the OTLP
 //! request bodies an export sends (`encode::Encoder`, split into requests). Only the sending is left out.
 //! The reader lives across the rounds, as in the agent, so the first rounds carry the warm-up (caches) and
 //! the caller drops them.
@@ -18,7 +18,7 @@ use super::mbeans::MBeanReader;
 use super::settle;
 use crate::config::{self, Sources};
 use crate::encode::Encoder;
-use crate::mapping;
+use crate::mapping::Mapper;
 use crate::snapshot::ReadPlan;
 use crate::stall::StallWatch;
 
@@ -54,6 +54,7 @@ fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<j
     let mut reader = MBeanReader::new(env)?;
     let encoder = Encoder::new(&[KeyValue::new("service.name", "kafka-connect")], SystemTime::now());
     let mut stalls = StallWatch::new(metrics.stall_intervals);
+    let mut mapper = Mapper::default();
     let mut out = vec![0 as jlong; HEADER + 3 * rounds];
     for round in 0..rounds {
         let begun = Instant::now();
@@ -61,7 +62,7 @@ fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<j
         let read = begun.elapsed();
 
         let mapped = Instant::now();
-        let mut obs = mapping::map(&snapshot);
+        let mut obs = mapper.map(&snapshot);
         if metrics.groups.contains("task") {
             stalls.observe(&mut obs, Instant::now());
         }

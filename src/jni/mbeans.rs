@@ -27,6 +27,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jni::errors::Error as JniError;
 use jni::ids::{JFieldID, JMethodID};
@@ -264,7 +265,7 @@ const RECHECK_CYCLES: u64 = 20;
 
 struct Known {
     /// `None`: not a name we can parse (counted as a `name` error on every cycle, as when first seen).
-    name: Option<ObjectName>,
+    name: Option<Arc<ObjectName>>,
     /// `None`: not read (no group, disabled, or filtered out).
     group: Option<usize>,
     /// Which of its group's attributes it declares; `None` until learned.
@@ -277,7 +278,7 @@ struct Known {
 /// What `read_one` needs of a [`Known`].
 enum ToRead {
     Yes {
-        name: ObjectName,
+        name: Arc<ObjectName>,
         group: usize,
         declared: Option<Declared>,
         spread: u64,
@@ -291,7 +292,7 @@ impl Known {
     /// A first-seen MBean, from its canonical name (UTF-16).
     fn new(canonical: &[u16], plan: &ReadPlan, cycle: u64) -> Known {
         let canonical = String::from_utf16_lossy(canonical);
-        let name = ObjectName::parse(&canonical);
+        let name = ObjectName::parse(&canonical).map(Arc::new);
         let group = name.as_ref().and_then(|n| plan.classify(n));
         let spread = canonical
             .bytes()
@@ -309,7 +310,7 @@ impl Known {
     fn to_read(&self) -> ToRead {
         match (&self.name, self.group) {
             (Some(name), Some(group)) => ToRead::Yes {
-                name: name.clone(),
+                name: Arc::clone(name),
                 group,
                 declared: self.declared,
                 spread: self.spread,
