@@ -414,6 +414,8 @@ fn collect_loop(
             let parts = (obs.series_count() + 1).div_ceil(MAX_SERIES_PER_REQUEST);
             obs.push_alone("connect_otel.export.parts", vec![], parts as f64);
         }
+        // Freed before the export thread gives free memory back to the system.
+        drop(snapshot);
         if let Some(e) = &mut export {
             e.publish(obs);
         }

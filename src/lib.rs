@@ -13,6 +13,7 @@ pub mod encode;
 pub mod failures;
 pub mod ffi;
 pub mod mapping;
+mod memory;
 pub mod metrics;
 pub mod objectname;
 pub mod otlp;

@@ -78,6 +78,8 @@ impl MetricsExport {
                         counted.fetch_add(1, Ordering::Relaxed);
                         log_export_failure(&endpoint, "internal error while encoding; this collection was dropped");
                     }
+                    drop(c);
+                    crate::memory::release_free_memory();
                 }
             })
             .map_err(|e| format!("cannot start the metrics export thread: {e}"))?;
