@@ -446,13 +446,7 @@ impl Kept {
     fn shared(&mut self, name: &Arc<ObjectName>, identity: Identity<'_>) -> Arc<SharedAttributes> {
         let key = Arc::as_ptr(name) as usize;
         if let Some(kept) = self.by_name.get_mut(&key) {
-            let same = kept.identity.len() == identity.len()
-                && kept
-                    .identity
-                    .iter()
-                    .zip(&identity)
-                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2);
-            if same {
+            if same_pairs(&kept.identity, &identity) {
                 kept.seen = self.cycle;
                 return Arc::clone(&kept.shared);
             }
@@ -478,12 +472,7 @@ impl Kept {
     ) -> Arc<SharedAttributes> {
         let kept = self.by_name.get_mut(&(Arc::as_ptr(name) as usize));
         if let Some(Some((before, attributes))) = kept.as_ref().map(|k| &k.info) {
-            let same = before.len() == labels.len()
-                && before
-                    .iter()
-                    .zip(&labels)
-                    .all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2);
-            if same {
+            if same_pairs(before, &labels) {
                 return Arc::clone(attributes);
             }
         }
@@ -496,6 +485,11 @@ impl Kept {
         }
         attributes
     }
+}
+
+/// Whether what was kept (owned) equals what this collection found (borrowed where it could be).
+fn same_pairs<K: PartialEq>(kept: &[(K, String)], now: &[(K, Cow<'_, str>)]) -> bool {
+    kept.len() == now.len() && kept.iter().zip(now).all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2)
 }
 
 /// Applies the rules to snapshots, one collection after another.
