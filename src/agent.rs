@@ -356,7 +356,13 @@ fn collect_loop(
                     }
                     continue;
                 }
-                match MetricsExport::start(exporter, &resource(config, &identity), export_failures.clone()) {
+                let started = MetricsExport::start(
+                    exporter,
+                    &resource(config, &identity),
+                    export_failures.clone(),
+                    metrics.trim_memory,
+                );
+                match started {
                     Ok(e) => export = Some(e),
                     Err(e) => {
                         crate::log::disabled("metrics", &e);

@@ -140,6 +140,8 @@ pub struct MetricsConfig {
     pub exclude: Vec<String>,
     /// Collections without progress after which a running task with work waiting is stalled.
     pub stall_intervals: u32,
+    /// Give freed native memory back to the system after each export (`src/memory.rs`).
+    pub trim_memory: bool,
 }
 
 /// How new root spans are sampled (the OpenTelemetry `otel.traces.sampler` values).
@@ -213,6 +215,7 @@ fn known_connect_key(key: &str) -> bool {
         | "otel.connect.worker.config"
         | "otel.connect.log.level"
         | "otel.connect.stall.intervals"
+        | "otel.connect.memory.trim"
         | "otel.connect.failures.enabled"
         | "otel.connect.rest.url"
         | "otel.connect.rest.username"
@@ -443,12 +446,16 @@ impl<'a> Resolver<'a> {
             )
             .unwrap_or(DEFAULT_STALL_INTERVALS)
             .min(u32::MAX as u64) as u32;
+        let trim_memory = self
+            .bool("otel.connect.memory.trim", true, "the default true is used")
+            .unwrap_or(true);
         Ok(Some(MetricsConfig {
             interval,
             groups,
             include,
             exclude,
             stall_intervals,
+            trim_memory,
         }))
     }
 }
@@ -570,6 +577,7 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
             let expected = format!(
                 "one of otel.connect.library.path, otel.connect.mbeans.include, otel.connect.mbeans.exclude, \
                  otel.connect.worker.config, otel.connect.log.level, otel.connect.stall.intervals, \
+                 otel.connect.memory.trim, \
                  otel.connect.failures.enabled, otel.connect.rest.{{url,username,password,ca}}, \
                  otel.connect.metrics.<group>.enabled \
                  (groups: {})",
@@ -824,6 +832,18 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p.iter().any(|x| x.0.contains("otel.connect.metrics.jvm.enabeld")));
         assert!(p.iter().any(|x| x.0.contains("otel.connect.foo")));
+    }
+
+    #[test]
+    fn memory_trim_is_on_unless_switched_off_and_a_bad_value_keeps_it_on() {
+        assert!(resolve_with("", &[], &[]).0.metrics.unwrap().trim_memory);
+        let (c, p) = resolve_with("", &[], &[("OTEL_CONNECT_MEMORY_TRIM", "false")]);
+        assert!(p.is_empty(), "{p:?}");
+        assert!(!c.metrics.unwrap().trim_memory);
+        let (c, p) = resolve_with("otel.connect.memory.trim=sometimes", &[], &[]);
+        assert!(c.metrics.unwrap().trim_memory);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].0.contains("otel.connect.memory.trim") && p[0].0.contains("the default true is used"));
     }
 
     #[test]

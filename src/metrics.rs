@@ -50,6 +50,7 @@ impl MetricsExport {
         config: &ExporterConfig,
         resource: &Resource,
         failures: Arc<AtomicU64>,
+        trim_memory: bool,
     ) -> Result<MetricsExport, String> {
         let mut sender = MetricSender::new(config)?;
         let mut encoder = Encoder::new(&resource_attributes(resource), SystemTime::now());
@@ -79,7 +80,9 @@ impl MetricsExport {
                         log_export_failure(&endpoint, "internal error while encoding; this collection was dropped");
                     }
                     drop(c);
-                    crate::memory::release_free_memory();
+                    if trim_memory {
+                        crate::memory::release_free_memory();
+                    }
                 }
             })
             .map_err(|e| format!("cannot start the metrics export thread: {e}"))?;
@@ -157,7 +160,8 @@ mod tests {
         };
         crate::otlp::install_tls_provider();
         let failures = Arc::new(AtomicU64::new(0));
-        let mut export = MetricsExport::start(&config, &Resource::builder_empty().build(), failures.clone()).unwrap();
+        let mut export =
+            MetricsExport::start(&config, &Resource::builder_empty().build(), failures.clone(), true).unwrap();
         let begun = Instant::now();
         for _ in 0..4 {
             export.publish(one_series());

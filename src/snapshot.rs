@@ -195,6 +195,7 @@ mod tests {
             include: include.iter().map(|s| s.to_string()).collect(),
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
             stall_intervals: 4,
+            trim_memory: true,
         }
     }
 
