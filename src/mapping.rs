@@ -690,6 +690,19 @@ mod tests {
     }
 
     #[test]
+    fn a_known_state_in_capitals_turns_on_its_lowercase_series() {
+        let o = map(&snap(vec![sample(
+            "kafka.connect:type=connector-task-metrics,connector=c,task=0",
+            &[("status", s("RUNNING"))],
+        )]));
+        let status = "kafka.connect.connector.task.status";
+        assert_eq!(find(&o, status, &[]).len(), 6, "the known states only");
+        assert_eq!(one(&o, status, &[("kafka.connect.task.state", "running")]), 1.0);
+        assert_eq!(one(&o, status, &[("kafka.connect.task.state", "failed")]), 0.0);
+        assert_eq!(one(&o, "kafka.connect.task.health", &[]), 1.0);
+    }
+
+    #[test]
     fn unknown_state_is_kept_as_its_own_series() {
         let o = map(&snap(vec![sample(
             "kafka.connect:type=connector-task-metrics,connector=c,task=0",
@@ -837,6 +850,14 @@ mod tests {
         assert!(!Arc::ptr_eq(&b.shared, &c.shared));
         assert_eq!(c.attribute("kafka.connect.connector.class").as_deref(), Some("org.B"));
         assert_eq!(c.attribute(CONNECTOR).as_deref(), Some("c"));
+        assert_eq!(c.attribute(CONNECTOR_TYPE), None);
+        // Same labels, but the census now knows the task's type: the MBean's attributes are rebuilt, and the
+        // info series' with them.
+        let sink = sample("kafka.connect:type=sink-task-metrics,connector=c,task=0", &[]);
+        let d = info(&mapper.map(&snap(vec![with(task("org.B")), sink])));
+        assert!(!Arc::ptr_eq(&c.shared, &d.shared));
+        assert_eq!(d.attribute(CONNECTOR_TYPE).as_deref(), Some("sink"));
+        assert_eq!(d.attribute("kafka.connect.connector.class").as_deref(), Some("org.B"));
     }
 
     #[test]

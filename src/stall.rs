@@ -184,6 +184,12 @@ mod tests {
             }
         }
         assert_eq!(flags, vec![0.0, 0.0, 0.0, 1.0, 1.0]);
+        // The stall series carry the task's attributes: those of its health series.
+        let mut o = obs("s", 1.0, &[(READ, 10.0), (ACTIVE, 10.0)]);
+        w.observe(&mut o, t0 + Duration::from_secs(45));
+        for name in [STALLED, SINCE_PROGRESS] {
+            assert!(Arc::ptr_eq(&o.metrics[name][0].shared, &o.metrics[HEALTH][0].shared));
+        }
         // Progress again: no longer stalled, the clock restarts.
         let mut o = obs("s", 1.0, &[(READ, 11.0), (ACTIVE, 10.0)]);
         w.observe(&mut o, t0 + Duration::from_secs(50));
