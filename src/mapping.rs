@@ -429,24 +429,20 @@ struct Kept {
     cycle: u64,
 }
 
-/// An info series' labels (rule label, text) and the attributes built from them.
-type KeptInfo = (Vec<(&'static str, String)>, Arc<SharedAttributes>);
-
 struct KeptAttributes {
     _name: Arc<ObjectName>,
-    identity: Vec<(Cow<'static, str>, String)>,
     shared: Arc<SharedAttributes>,
-    /// The info metric's labels and attributes (`shared` and the labels), if the group has one.
-    info: Option<KeptInfo>,
+    /// The info metric's attributes (`shared`'s, then the info labels), if the group has one.
+    info: Option<Arc<SharedAttributes>>,
     seen: u64,
 }
 
 impl Kept {
-    /// The shared attributes for `identity`: last collection's when it is the same.
+    /// The shared attributes for `identity`: last collection's when they hold the same.
     fn shared(&mut self, name: &Arc<ObjectName>, identity: Identity<'_>) -> Arc<SharedAttributes> {
         let key = Arc::as_ptr(name) as usize;
         if let Some(kept) = self.by_name.get_mut(&key) {
-            if same_pairs(&kept.identity, &identity) {
+            if holds(&kept.shared.list, &identity) {
                 kept.seen = self.cycle;
                 return Arc::clone(&kept.shared);
             }
@@ -454,7 +450,6 @@ impl Kept {
         let shared = SharedAttributes::new(key_values(&identity));
         let kept = KeptAttributes {
             _name: Arc::clone(name),
-            identity: identity.into_iter().map(|(k, v)| (k, v.into_owned())).collect(),
             shared: Arc::clone(&shared),
             info: None,
             seen: self.cycle,
@@ -471,25 +466,33 @@ impl Kept {
         labels: Vec<(&'static str, Cow<'_, str>)>,
     ) -> Arc<SharedAttributes> {
         let kept = self.by_name.get_mut(&(Arc::as_ptr(name) as usize));
-        if let Some(Some((before, attributes))) = kept.as_ref().map(|k| &k.info) {
-            if same_pairs(before, &labels) {
-                return Arc::clone(attributes);
+        // Kept info attributes were built on this `shared` (a rebuilt one clears them): compare the labels.
+        if let Some(Some(info)) = kept.as_ref().map(|k| &k.info) {
+            if info
+                .list
+                .get(shared.list.len()..)
+                .is_some_and(|tail| holds(tail, &labels))
+            {
+                return Arc::clone(info);
             }
         }
         let mut list = shared.list.clone();
         list.extend(labels.iter().map(|(k, v)| KeyValue::new(*k, text(v.as_ref()))));
         let attributes = SharedAttributes::new(list);
         if let Some(kept) = kept {
-            let labels = labels.into_iter().map(|(k, v)| (k, v.into_owned())).collect();
-            kept.info = Some((labels, Arc::clone(&attributes)));
+            kept.info = Some(Arc::clone(&attributes));
         }
         attributes
     }
 }
 
-/// Whether what was kept (owned) equals what this collection found (borrowed where it could be).
-fn same_pairs<K: PartialEq>(kept: &[(K, String)], now: &[(K, Cow<'_, str>)]) -> bool {
-    kept.len() == now.len() && kept.iter().zip(now).all(|((k1, v1), (k2, v2))| k1 == k2 && v1 == v2)
+/// Whether the attributes built before hold exactly the (key, text) pairs this collection found.
+fn holds(built: &[KeyValue], found: &[(impl AsRef<str>, Cow<'_, str>)]) -> bool {
+    built.len() == found.len()
+        && built
+            .iter()
+            .zip(found)
+            .all(|(kv, (k, v))| kv.key.as_str() == k.as_ref() && kv.value.as_str() == v.as_ref())
 }
 
 /// Applies the rules to snapshots, one collection after another.
