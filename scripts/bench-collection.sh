@@ -2,8 +2,9 @@
 # The collection benchmark: a JVM holding a Connect worker's MBeans for N = 10, 100 and 1,000 tasks
 # (bench/collection/ConnectWorker.java: kafka-clients' Metrics + JmxReporter), measured in one run:
 #   floor         a pure-Java queryNames + getAttributes loop for the same MBeans and attributes (same JVM)
-#   ours          one full collection (JNI reads, snapshot, mapping, the SDK's data points; not the OTLP
-#                 encoding) through NativeAgent.benchCollect of the test-hooks jar, in the same JVM
+#   ours          one full collection (JNI reads, snapshot, mapping, the OTLP request bodies; not the
+#                 sending) through NativeAgent.benchCollect of the test-hooks jar, in the same JVM, and the
+#                 read broken down (its Java work alone, one JNI call) through NativeAgent.benchReadBreakdown
 #   jmx_exporter  time per scrape of jmx_prometheus_javaagent's endpoint, Connect rules after Strimzi's
 #   otel agent    process CPU per interval of a JVM with the OpenTelemetry Java agent
 #                 (otel.jmx.target.system=experimental-kafka-connect) over the same JVM without an agent

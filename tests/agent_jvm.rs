@@ -342,6 +342,28 @@ fn state_changes_and_deleted_connectors_show_in_the_next_exports() {
             && has(p, "kafka.connect.task.health")
     });
     assert_eq!(select(&p, "kafka.connect.task.health", &[(C, "orders:sink")]).len(), 1);
+
+    // Created again under the same name, as a sink: new MBeans (new ObjectName instances) under old names,
+    // and the server's listing in a new order. Every value still lands on its own MBean's series.
+    jvm.cmd("connector files sink 3");
+    jvm.cmd("set sink-task-metrics files 2 partition-count 7");
+    let p = receiver.wait_for(WAIT, "the connector created again, as a sink", |p| {
+        select(p, "kafka.connect.sink.partition_count", &[(C, "files"), (T, "2")])
+            .iter()
+            .any(|x| x.value == 7.0)
+    });
+    for (task, count) in [("0", 3.0), ("1", 3.0), ("2", 7.0)] {
+        assert_eq!(
+            one(&p, "kafka.connect.sink.partition_count", &[(C, "files"), (T, task)]).value,
+            count,
+            "task {task}"
+        );
+    }
+    assert!(select(&p, "kafka.connect.source.source_record_poll_total", &[(C, "files")]).is_empty());
+    assert_eq!(
+        one(&p, "kafka.connect.sink.sink_record_read_total", &[(C, "orders:sink")]).value,
+        500.0
+    );
     let (status, _, _) = jvm.exit(WAIT);
     assert!(status.success());
 }

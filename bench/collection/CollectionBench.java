@@ -74,6 +74,10 @@ public final class CollectionBench {
         final List<Long> read = new ArrayList<>();
         final List<Long> map = new ArrayList<>();
         final List<Long> encode = new ArrayList<>();
+        /** The read's Java work alone ({@code benchReadBreakdown}). */
+        final List<Long> javaOnly = new ArrayList<>();
+        long javaValues;
+        long jniCallPicos;
         long cpu;
         long allocated;
         long rounds;
@@ -85,6 +89,7 @@ public final class CollectionBench {
 
     static void ours(int[] sizes, int warmup, int rounds) throws Exception {
         Method collect = benchCollect();
+        Method breakdown = nativeAgent("benchReadBreakdown");
         ConnectWorker worker = new ConnectWorker();
         Floor floor = new Floor();
         for (int n : sizes) {
@@ -98,12 +103,15 @@ public final class CollectionBench {
             for (int block = 0; block < 2; block++) {
                 floorBlock(floor, warmup, rounds, f);
                 oursBlock(collect, warmup, rounds, o);
+                breakdownBlock(breakdown, rounds, o);
             }
             result("ours", "tasks", n, "build_s", ms(built) / 1000, "mbeans", o.mbeans, "attrs", o.attributes,
                     "series", o.series, "floor_mbeans", f.mbeans, "floor_attrs", f.attributes,
                     "floor_ms", ms(median(f.nanos)), "ours_ms", ms(median(o.nanos)),
                     "ours_min_ms", ms(Collections.min(o.nanos)), "floor_min_ms", ms(Collections.min(f.nanos)),
                     "read_ms", ms(median(o.read)), "map_ms", ms(median(o.map)), "encode_ms", ms(median(o.encode)),
+                    "java_only_ms", ms(median(o.javaOnly)), "java_only_attrs", o.javaValues,
+                    "jni_call_ns", o.jniCallPicos / 1000.0,
                     "request_bytes", o.bytes,
                     "floor_cpu_ms", ms(f.cpu / f.rounds), "ours_cpu_ms", ms(o.cpu / o.rounds),
                     "floor_bytes_per_attr", (double) f.allocated / f.rounds / f.attributes,
@@ -161,11 +169,28 @@ public final class CollectionBench {
         }
     }
 
+    /**
+     * The read's Java work alone, and the cost of one JNI call, in {@code rounds} rounds after the breakdown's own
+     * warm-up ({@code src/jni/bench.rs}): not part of ours' wall time, CPU or heap.
+     */
+    static void breakdownBlock(Method breakdown, int rounds, Side side) throws Exception {
+        long[] r = invoke(breakdown, rounds);
+        side.javaValues = r[0];
+        side.jniCallPicos = r[1];
+        for (int i = 0; i < rounds; i++) {
+            side.javaOnly.add(r[2 + i]);
+        }
+    }
+
+    static Method nativeAgent(String name) throws Exception {
+        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent").getDeclaredMethod(name, int.class);
+        m.setAccessible(true);
+        return m;
+    }
+
     /** {@code NativeAgent.benchCollect}, once the agent's daemon thread has loaded the library. */
     static Method benchCollect() throws Exception {
-        Class<?> c = Class.forName("io.connectotel.agent.internal.NativeAgent");
-        Method m = c.getDeclaredMethod("benchCollect", int.class);
-        m.setAccessible(true);
+        Method m = nativeAgent("benchCollect");
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try {
@@ -185,7 +210,7 @@ public final class CollectionBench {
         try {
             long[] r = (long[]) m.invoke(null, rounds);
             if (r == null) {
-                throw new IllegalStateException("benchCollect failed (see the connect-otel line on stderr)");
+                throw new IllegalStateException(m.getName() + " failed (see the connect-otel line on stderr)");
             }
             return r;
         } catch (InvocationTargetException e) {

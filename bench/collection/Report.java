@@ -114,6 +114,20 @@ final class Report {
                     d(o, "ours_cpu_ms") / d(o, "floor_cpu_ms"), 1000 * d(o, "ours_ms") / n, o.get("floor_attrs"),
                     o.get("attrs"));
         }
+        System.out.println("the JNI read broken down (median ms): its Java work alone (the same queryNames and getAttributes "
+                + "calls through JNI, results not unpacked), the rest (unpacking value by value), one JNI call:");
+        for (int n : sizes) {
+            Map<String, String> o = find("ours", "tasks", Integer.toString(n));
+            double unpack = d(o, "read_ms") - d(o, "java_only_ms");
+            // The least any JNI reader of these values could cost: the Java work, then per value the three calls
+            // that reach the number (the Attribute, its value, the number in it), unchecked, with no mapping and
+            // no encoding.
+            double bound = d(o, "java_only_ms") + 3 * d(o, "attrs") * d(o, "jni_call_ns") / 1e6;
+            System.out.printf("%6d tasks: Java work %.2f (÷ floor %.2f; %s values), unpacking %.2f (%.0f ns per value), "
+                    + "one JNI call %.1f ns; Java work + 3 calls per value %.2f ms, ÷ floor %.2f%n", n,
+                    d(o, "java_only_ms"), d(o, "java_only_ms") / d(o, "floor_ms"), o.get("java_only_attrs"), unpack,
+                    1e6 * unpack / d(o, "attrs"), d(o, "jni_call_ns"), bound, bound / d(o, "floor_ms"));
+        }
         if (points.size() >= 2) {
             // Least squares line through (tasks, ours ms).
             double sx = 0, sy = 0, sxx = 0, sxy = 0;

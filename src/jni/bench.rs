@@ -45,6 +45,55 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
     settle("benchCollect", outcome)
 }
 
+/// `NativeAgent.benchReadBreakdown(int rounds)`: `[attribute values, jni_call_ps, java_ns, …]` with one
+/// `java_ns` per round, or null after an error (logged). It breaks the "JNI read" phase of `benchCollect`
+/// down, on a reader of its own:
+/// - `java_ns`: the read's Java work alone. After three full reads (the caches and what each MBean declares
+///   are then learned), each round repeats the `queryNames` and `getAttributes` calls of a read without
+///   unpacking the results (`MBeanReader::read_java_only`). A read minus this is what crossing JNI value by
+///   value costs.
+/// - `jni_call_ps`: the cost of the cheapest JNI call that returns a reference (`MBeanReader::jni_call_ps`).
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchReadBreakdown<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    rounds: jint,
+) -> JLongArray<'l> {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<JLongArray<'l>> {
+            let values = java_only_rounds(env, rounds.max(1) as usize)?;
+            let array = env.new_long_array(values.len())?;
+            array.set_region(env, 0, &values)?;
+            Ok(array)
+        })
+        .into_outcome();
+    settle("benchReadBreakdown", outcome)
+}
+
+/// Calls timed for the JNI call cost.
+const CALIBRATION_CALLS: usize = 1 << 20;
+
+fn java_only_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
+    let (config, _) = config::resolve(&Sources::default());
+    let metrics = config
+        .metrics
+        .unwrap_or_else(|| unreachable!("the default configuration has metrics on"));
+    let plan = ReadPlan::new(&metrics);
+    let mut reader = MBeanReader::new(env)?;
+    for _ in 0..3 {
+        reader.read(env, &plan);
+    }
+    let mut out = vec![0 as jlong; 2 + rounds];
+    for round in 0..rounds {
+        let begun = Instant::now();
+        out[0] = reader.read_java_only(env, &plan)? as jlong;
+        out[2 + round] = begun.elapsed().as_nanos() as jlong;
+    }
+    out[1] = reader.jni_call_ps(env, &plan, CALIBRATION_CALLS)? as jlong;
+    drop(reader);
+    Ok(out)
+}
+
 fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
     let (config, _) = config::resolve(&Sources::default());
     let metrics = config

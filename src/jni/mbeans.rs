@@ -21,9 +21,11 @@
 //! name. They are private, but JNI ignores access checks and module encapsulation, and they are the same
 //! from JDK 11 to 25; a field that does not resolve falls back to the public method. A returned `Attribute`
 //! is matched to the request by the identity of its name, since `getAttributes` implementations (Kafka's
-//! `KafkaMbean`, the JDK's MBean support) build it with the very String they were passed. Canonical names
-//! are read into a reused buffer and looked up in a cache of parsed names and their group, so an MBean seen
-//! before costs no allocation and no parsing.
+//! `KafkaMbean`, the JDK's MBean support) build it with the very String they were passed. An MBean is
+//! recognised by the identity of its `ObjectName` when it is where it was in last cycle's `queryNames`
+//! result (the server hands back its own instances, in the same order while its MBeans stay the same);
+//! otherwise its canonical name is read into a reused buffer and looked up in a cache of parsed names and
+//! their group. Either way an MBean seen before costs no allocation and no parsing.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -250,15 +252,27 @@ pub struct MBeanReader {
     attribute_arrays: HashMap<usize, Request>,
     /// `CompositeData` item names.
     item_keys: HashMap<&'static str, Global<JString<'static>>>,
-    /// Per MBean (canonical name, UTF-16) seen in the last cycle: its parsed name, group, declared attributes.
-    /// A reader reads one plan (the agent and the benchmark build theirs once), so the group stays valid.
-    known: HashMap<Vec<u16>, Known>,
+    /// Per MBean seen in the last cycle, in a slot: its parsed name, group, declared attributes. A reader
+    /// reads one plan (the agent and the benchmark build theirs once), so the group stays valid.
+    known: Vec<Option<Known>>,
+    /// Slots of `known` that are free.
+    free: Vec<usize>,
+    /// The slot of each MBean in `known`, by canonical name (UTF-16).
+    by_canonical: HashMap<Vec<u16>, usize>,
+    /// Per query (index in the plan's queries), per position in its last result: the `ObjectName` found
+    /// there and its MBean's slot. The server hands back its own `ObjectName` instances in the same order
+    /// while its MBeans stay the same, so an MBean is recognised by the identity of its name (one JNI call)
+    /// instead of by reading and hashing its canonical name.
+    positions: Vec<Vec<Option<Position>>>,
     /// The canonical name being looked up, reused.
     canonical: Vec<u16>,
     /// Requests for MBeans that declare only some of their group's attributes: (group, which, request).
     subsets: Vec<(usize, Vec<bool>, Request)>,
     cycle: u64,
 }
+
+/// An `ObjectName` seen at a position of a query's result, and the slot of its MBean in `MBeanReader::known`.
+type Position = (Global<JObject<'static>>, usize);
 
 /// How often (in cycles) an MBean lacking some attributes is asked again what it declares.
 const RECHECK_CYCLES: u64 = 20;
@@ -368,7 +382,10 @@ impl MBeanReader {
             queries: HashMap::new(),
             attribute_arrays: HashMap::new(),
             item_keys: HashMap::new(),
-            known: HashMap::new(),
+            known: Vec::new(),
+            free: Vec::new(),
+            by_canonical: HashMap::new(),
+            positions: Vec::new(),
             canonical: Vec::new(),
             subsets: Vec::new(),
             cycle: 0,
@@ -632,6 +649,40 @@ impl MBeanReader {
         })
     }
 
+    /// The request an MBean of `group` is read with, given what it declares.
+    fn request(&self, group: usize, declared: Declared) -> &Request {
+        match declared.subset {
+            None => &self.attribute_arrays[&group],
+            Some(i) => &self.subsets[i].2,
+        }
+    }
+
+    /// `getAttributes(name, names)`: a non-null `AttributeList`, or `Ok(None)` when the MBean vanished since
+    /// the query (the exception is cleared).
+    fn get_attributes<'l>(
+        &self,
+        env: &mut Env<'l>,
+        name: &JObject<'_>,
+        names: &JObjectArray<'_, JString<'_>>,
+    ) -> JResult<Option<JObject<'l>>> {
+        let args = [JValue::Object(name).as_jni(), JValue::Object(names).as_jni()];
+        // SAFETY: getAttributes(ObjectName, String[]) returns an AttributeList, resolved on MBeanServer.
+        let list =
+            match unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.get_attributes, OBJECT, &args) } {
+                Ok(v) => v.l()?,
+                Err(JniError::JavaException) => {
+                    // InstanceNotFoundException: unregistered between queryNames and now.
+                    clear(env);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+        if list.is_null() {
+            return Err(JniError::NullPtr("getAttributes result"));
+        }
+        Ok(Some(list))
+    }
+
     /// Reads one MBean's attributes. `Ok(None)` when it vanished since the query.
     #[allow(clippy::too_many_arguments)]
     fn read_mbean(
@@ -660,10 +711,7 @@ impl MBeanReader {
                 }
                 let d = declared.unwrap_or_else(|| unreachable!("learned above"));
                 requested = d.requested;
-                Some(match d.subset {
-                    None => &self.attribute_arrays[&group],
-                    Some(i) => &self.subsets[i].2,
-                })
+                Some(self.request(group, d))
             }
             None => None,
         };
@@ -681,21 +729,9 @@ impl MBeanReader {
                 Err(e) => return Err(e),
             },
         };
-        let args = [JValue::Object(name).as_jni(), JValue::Object(names).as_jni()];
-        // SAFETY: getAttributes(ObjectName, String[]) returns an AttributeList, resolved on MBeanServer.
-        let list =
-            match unsafe { env.call_method_unchecked(self.server.as_obj(), self.m.get_attributes, OBJECT, &args) } {
-                Ok(v) => v.l()?,
-                Err(JniError::JavaException) => {
-                    // InstanceNotFoundException: unregistered between queryNames and now.
-                    clear(env);
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            };
-        if list.is_null() {
-            return Err(JniError::NullPtr("getAttributes result"));
-        }
+        let Some(list) = self.get_attributes(env, name, names)? else {
+            return Ok(None);
+        };
         let (array, n) = match self.m.list_fields {
             // SAFETY: no exception is pending (getAttributes returned normally); `list` is a live non-null
             // AttributeList, an ArrayList, whose `elementData` (Object[]) and `size` (int) fields these are.
@@ -768,30 +804,77 @@ impl MBeanReader {
         Ok(Some(values))
     }
 
-    /// Reads the `index`th of `object_names` if its group is read. `Ok(None)`: skipped (counted if an error).
+    /// The slot in `known` of the MBean named `object_name`, found at `index` of query `query`'s result
+    /// (marked seen this cycle; a first-seen MBean gets one). No exception may be pending.
+    fn slot_of(
+        &mut self,
+        env: &mut Env<'_>,
+        query: usize,
+        index: usize,
+        object_name: &JObject<'_>,
+        plan: &ReadPlan,
+    ) -> JResult<usize> {
+        let cycle = self.cycle;
+        if let Some(Some((there, slot))) = self.positions[query].get(index) {
+            // SAFETY: no exception is pending (callers' duty); both are live references.
+            if unsafe { raw::is_same_object(env, object_name, there) } {
+                if let Some(known) = self.known[*slot].as_mut() {
+                    known.seen = cycle;
+                    return Ok(*slot);
+                }
+            }
+        }
+        self.read_canonical(env, object_name)?;
+        let slot = match self.by_canonical.get(self.canonical.as_slice()) {
+            Some(&slot) => slot,
+            None => {
+                let known = Some(Known::new(&self.canonical, plan, cycle));
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        self.known[slot] = known;
+                        slot
+                    }
+                    None => {
+                        self.known.push(known);
+                        self.known.len() - 1
+                    }
+                };
+                self.by_canonical.insert(self.canonical.clone(), slot);
+                slot
+            }
+        };
+        if let Some(known) = self.known[slot].as_mut() {
+            known.seen = cycle;
+        }
+        let there = Some((env.new_global_ref(object_name)?, slot));
+        let positions = &mut self.positions[query];
+        if positions.len() <= index {
+            positions.resize_with(index + 1, || None);
+        }
+        positions[index] = there;
+        Ok(slot)
+    }
+
+    /// Reads the `index`th of `object_names`, query `query`'s result, if its group is read. `Ok(None)`:
+    /// skipped (counted if an error).
+    #[allow(clippy::too_many_arguments)]
     fn read_one(
         &mut self,
         env: &mut Env<'_>,
+        query: usize,
         object_names: &JObjectArray<'_>,
         index: usize,
         plan: &ReadPlan,
         stats: &mut ReadStats,
     ) -> JResult<Option<MBeanSample>> {
-        let object_name = object_names.get_element(env, index)?;
-        self.read_canonical(env, &object_name)?;
-        let cycle = self.cycle;
-        // One lookup for an MBean seen before; what is needed is copied out so the reader can be borrowed again.
-        let found = match self.known.get_mut(self.canonical.as_slice()) {
-            Some(known) => {
-                known.seen = cycle;
-                known.to_read()
-            }
-            None => {
-                let known = Known::new(&self.canonical, plan, cycle);
-                let found = known.to_read();
-                self.known.insert(self.canonical.clone(), known);
-                found
-            }
+        // SAFETY: no exception is pending (the query returned normally, and every error since was cleared)
+        // and `index` is below the array's length.
+        let object_name = unsafe { raw::element(env, object_names, index) };
+        let slot = self.slot_of(env, query, index, &object_name, plan)?;
+        // What is needed is copied out so the reader can be borrowed again.
+        let found = match &self.known[slot] {
+            Some(known) => known.to_read(),
+            None => unreachable!("slot_of returns an occupied slot"),
         };
         let (name, group, before, spread) = match found {
             ToRead::Yes {
@@ -810,7 +893,7 @@ impl MBeanReader {
         let attrs = plan.attributes[group].as_deref();
         let read = self.read_mbean(env, &object_name, group, attrs, &mut declared, spread, stats);
         if declared != before {
-            if let Some(k) = self.known.get_mut(self.canonical.as_slice()) {
+            if let Some(k) = self.known[slot].as_mut() {
                 k.declared = declared;
             }
         }
@@ -826,12 +909,103 @@ impl MBeanReader {
         }
     }
 
+    /// Test builds only, for the benchmark's breakdown of a read: the Java work of the last `read` again,
+    /// without unpacking anything. Per query one `queryNames`, per MBean read one `getAttributes` with the
+    /// same request (or its `MBeanInfo`'s names, as `read` does for groups that take every attribute); of
+    /// each result only the size is read. Returns the attribute values the calls returned.
+    #[cfg(feature = "test-hooks")]
+    pub fn read_java_only(&mut self, env: &mut Env<'_>, plan: &ReadPlan) -> JResult<u64> {
+        let mut values = 0;
+        for (query, pattern) in plan.queries.iter().enumerate() {
+            let object_names = env.with_local_frame(8, |env| self.query_names(env, pattern))?;
+            for index in 0..object_names.len(env)? {
+                values += env.with_local_frame(16, |env| -> JResult<u64> {
+                    // SAFETY: as in read_one.
+                    let object_name = unsafe { raw::element(env, &object_names, index) };
+                    let slot = self.slot_of(env, query, index, &object_name, plan)?;
+                    let Some(known) = &self.known[slot] else {
+                        return Ok(0);
+                    };
+                    let names_local;
+                    let names: &JObjectArray<JString>;
+                    match (known.group, known.declared) {
+                        (Some(group), Some(declared)) => names = &self.request(group, declared).array,
+                        (Some(group), None) if plan.attributes[group].is_none() => {
+                            names_local = self.declared_attributes(env, &object_name)?;
+                            names = &names_local;
+                        }
+                        _ => return Ok(0),
+                    }
+                    let Some(list) = self.get_attributes(env, &object_name, names)? else {
+                        return Ok(0);
+                    };
+                    let size = match self.m.list_fields {
+                        // SAFETY: as in read_mbean: no exception is pending and `list` is a non-null ArrayList.
+                        Some((_, size)) => unsafe { raw::int_field(env, &list, size) },
+                        None => self.call_array(env, &list, self.m.to_array)?.len(env)? as i32,
+                    };
+                    Ok(size.max(0) as u64)
+                })?;
+            }
+        }
+        Ok(values)
+    }
+
+    /// Test builds only: the mean wall time, in picoseconds, of `GetObjectArrayElement` over `calls` calls on
+    /// the first query's names. It is the cheapest JNI call that hands back a reference, and reading a value
+    /// takes at least three such calls (the `Attribute`, its value, the number in it).
+    #[cfg(feature = "test-hooks")]
+    pub fn jni_call_ps(&mut self, env: &mut Env<'_>, plan: &ReadPlan, calls: usize) -> JResult<u64> {
+        const PER_FRAME: usize = 1024;
+        let Some(pattern) = plan.queries.first() else {
+            return Ok(0);
+        };
+        let names = env.with_local_frame(8, |env| self.query_names(env, pattern))?;
+        let n = names.len(env)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let frames = calls.div_ceil(PER_FRAME);
+        let begun = std::time::Instant::now();
+        for _ in 0..frames {
+            env.with_local_frame(PER_FRAME + 8, |env| -> JResult<()> {
+                for i in 0..PER_FRAME {
+                    // SAFETY: no exception is pending (the query returned normally) and the index is in bounds.
+                    let _ = unsafe { raw::element(env, &names, i % n) };
+                }
+                Ok(())
+            })?;
+        }
+        Ok((begun.elapsed().as_nanos() * 1000 / (frames * PER_FRAME) as u128) as u64)
+    }
+
+    /// Forgets the MBeans not seen this cycle (a re-registered one is asked afresh), and every position that
+    /// names one, so that a freed slot is never reached by an old position.
+    fn forget_unseen(&mut self) {
+        let cycle = self.cycle;
+        let (known, free) = (&mut self.known, &mut self.free);
+        self.by_canonical.retain(|_, &mut slot| {
+            let seen = known[slot].as_ref().is_some_and(|k| k.seen == cycle);
+            if !seen {
+                known[slot] = None;
+                free.push(slot);
+            }
+            seen
+        });
+        for position in self.positions.iter_mut().flatten() {
+            if position.as_ref().is_some_and(|(_, slot)| known[*slot].is_none()) {
+                *position = None;
+            }
+        }
+    }
+
     /// One full read for `plan`.
     pub fn read(&mut self, env: &mut Env<'_>, plan: &ReadPlan) -> Snapshot {
         let mut snapshot = Snapshot::default();
         let mut stats = ReadStats::default();
         self.cycle += 1;
-        for pattern in &plan.queries {
+        self.positions.resize_with(plan.queries.len(), Vec::new);
+        for (query, pattern) in plan.queries.iter().enumerate() {
             let listed = env.with_local_frame(8, |env| {
                 let names = self.query_names(env, pattern)?;
                 let n = names.len(env)?;
@@ -845,8 +1019,11 @@ impl MBeanReader {
                     continue;
                 }
             };
+            self.positions[query].truncate(n);
             for index in 0..n {
-                match env.with_local_frame(64, |env| self.read_one(env, &object_names, index, plan, &mut stats)) {
+                match env.with_local_frame(64, |env| {
+                    self.read_one(env, query, &object_names, index, plan, &mut stats)
+                }) {
                     Ok(Some(sample)) => snapshot.mbeans.push(sample),
                     Ok(None) => {}
                     Err(_) => {
@@ -856,9 +1033,7 @@ impl MBeanReader {
                 }
             }
         }
-        // Forget MBeans that are gone (a re-registered one is asked afresh).
-        let cycle = self.cycle;
-        self.known.retain(|_, k| k.seen == cycle);
+        self.forget_unseen();
         snapshot.stats = stats;
         snapshot
     }

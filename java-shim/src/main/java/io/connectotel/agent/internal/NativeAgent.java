@@ -24,7 +24,13 @@ public final class NativeAgent {
     /**
      * Implemented only by test builds of the library (feature {@code test-hooks}): runs {@code rounds} full
      * collections on the calling thread for the collection benchmark ({@code bench/collection/}) and returns
-     * {@code [attributes, mbeans, series, readNanos, mapNanos, sdkNanos, ...]}, one triple per round.
+     * {@code [attributes, mbeans, series, bytes, readNanos, mapNanos, encodeNanos, ...]}, one triple per round.
      */
     static native long[] benchCollect(int rounds);
+
+    /**
+     * Implemented only by test builds of the library: the collection benchmark's breakdown of a read,
+     * {@code [attributes, jniCallPicos, javaOnlyNanos, ...]}, one time per round ({@code src/jni/bench.rs}).
+     */
+    static native long[] benchReadBreakdown(int rounds);
 }
