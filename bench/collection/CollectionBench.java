@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   ours SIZES WARMUP ROUNDS   floor and ours in this JVM (needs the test-hooks agent jar attached)
  *   jmx SIZES WARMUP ROUNDS PORT   time per scrape of jmx_exporter's endpoint (its agent attached)
- *   idle LABEL TASKS SETTLE_S INTERVALS INTERVAL_MS SINK_PORT   process CPU over K intervals, and VmRSS
+ *   idle LABEL TASKS SETTLE_S INTERVALS INTERVAL_MS SINK_PORT   process CPU over K intervals, VmRSS (median)
  *   sink PORT                  an OTLP/HTTP receiver that accepts and drops everything (GET /stats: bytes)
  *   startup LABEL LAUNCH_EPOCH_NANOS   time from the launch to main()
  *   free-port | report RESULTS_FILE
@@ -280,12 +280,19 @@ public final class CollectionBench {
         long[] before = sinkStats(stats);
         long cpu = processCpu();
         long t = System.nanoTime();
-        Thread.sleep((long) intervals * intervalMs);
+        // VmRSS every half second: a single reading lands in or out of an export at random.
+        List<Long> rss = new ArrayList<>();
+        long end = t + (long) intervals * intervalMs * 1_000_000L;
+        for (long now = t; now < end; now = System.nanoTime()) {
+            Thread.sleep(Math.min(500, Math.max(1, (end - now) / 1_000_000L)));
+            rss.add(status("VmRSS"));
+        }
         long cpuUsed = processCpu() - cpu;
         long wall = System.nanoTime() - t;
         long[] after = sinkStats(stats);
         result("idle", "label", label, "tasks", tasks, "build_s", ms(built) / 1000,
-                "cpu_ms_per_interval", ms(cpuUsed) * intervalMs / (wall / 1e6), "rss_kb", status("VmRSS"),
+                "cpu_ms_per_interval", ms(cpuUsed) * intervalMs / (wall / 1e6), "rss_kb", median(rss),
+                "rss_end_kb", status("VmRSS"),
                 "rss_anon_kb", status("RssAnon"), "rss_file_kb", status("RssFile"),
                 "export_requests", after[0] - before[0], "export_bytes_per_interval",
                 (after[1] - before[1]) * intervalMs / (wall / 1e6), "intervals", intervals);

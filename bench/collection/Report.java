@@ -62,8 +62,16 @@ final class Report {
 
     /** Process CPU per interval of an agent's JVM above the same JVM without an agent. */
     private double agentCost(String label, String tasks) {
-        return d(find("idle", "label", label, "tasks", tasks), "cpu_ms_per_interval")
-                - d(find("idle", "label", "none", "tasks", tasks), "cpu_ms_per_interval");
+        return idle(label, tasks, "cpu_ms_per_interval") - idle("none", tasks, "cpu_ms_per_interval");
+    }
+
+    /** The median of {@code key} over the whole-agent runs of {@code label} at {@code tasks} (some are repeated). */
+    private double idle(String label, String tasks, String key) {
+        List<Double> xs = new ArrayList<>();
+        for (Map<String, String> m : all("idle", "label", label, "tasks", tasks)) {
+            xs.add(d(m, key));
+        }
+        return median(xs);
     }
 
     private static String f(double v, String format) {
@@ -154,9 +162,9 @@ final class Report {
         double otelSame = agentCost("otel", big) / agentCost("same", big);
         double bytes = d(o, "ours_bytes_per_attr");
         double share = 100 * d(o, "ours_cpu_ms") / 10_000;
-        double rssNone = d(find("idle", "label", "none", "tasks", big), "rss_kb");
-        double rss = (d(find("idle", "label", "ours", "tasks", big), "rss_kb") - rssNone) / 1024;
-        double rssOtel = (d(find("idle", "label", "otel", "tasks", big), "rss_kb") - rssNone) / 1024;
+        double rssNone = idle("none", big, "rss_kb");
+        double rss = (idle("ours", big, "rss_kb") - rssNone) / 1024;
+        double rssOtel = (idle("otel", big, "rss_kb") - rssNone) / 1024;
         double premain = medianOf("startup", "agent") - medianOf("startup", "empty");
         double jar = d(find("jar"), "bytes") / 1e6;
         System.out.println();
@@ -175,6 +183,15 @@ final class Report {
                 + "(encode and send included) ours %s ms, ours with the OpenTelemetry agent's MBean set %s ms, "
                 + "OpenTelemetry Java agent %s ms%n", f(rssOtel, "%.1f MB"), f(agentCost("ours", big), "%.2f"),
                 f(agentCost("same", big), "%.2f"), f(agentCost("otel", big), "%.2f"));
+        StringBuilder runs = new StringBuilder();
+        for (String label : new String[] {"none", "ours", "otel"}) {
+            runs.append(runs.length() == 0 ? "" : "; ").append(label);
+            for (Map<String, String> m : all("idle", "label", label, "tasks", big)) {
+                runs.append(String.format(" %.1f", d(m, "rss_kb") / 1024));
+            }
+        }
+        System.out.printf("RSS at %s tasks, each run's median of VmRSS read every 0.5 s over its 20 intervals, MB: %s "
+                + "(RSS added: median of ours minus median of none)%n", big, runs);
         System.out.printf("start-up to main(), median of %d launches: no agent %s ms, an agent whose premain does "
                 + "nothing %s ms, ours %s ms (premain's share is ours minus the empty agent)%n",
                 all("startup", "label", "none").size(), f(medianOf("startup", "none"), "%.1f"),
@@ -196,11 +213,16 @@ final class Report {
         for (Map<String, String> m : all(kind, "label", label)) {
             xs.add(d(m, "ms"));
         }
+        return median(xs);
+    }
+
+    private static double median(List<Double> xs) {
         if (xs.isEmpty()) {
             return Double.NaN;
         }
-        xs.sort(null);
-        return xs.get(xs.size() / 2);
+        List<Double> sorted = new ArrayList<>(xs);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
     }
 
     private static void row(String what, String result, String target, String verdict) {
