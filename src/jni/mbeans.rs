@@ -83,8 +83,11 @@ struct Methods {
     attribute_fields: Option<(JFieldID, JFieldID)>,
     /// `Double`, `Long`, `Integer`, `Float` with their `value` field (those that resolved); other numbers go
     /// through `doubleValue()`.
-    boxes: Vec<(Global<JClass<'static>>, JFieldID, NumberKind)>,
+    boxes: Vec<NumberBox>,
 }
+
+/// A box class (`Double`, …), its `value` field and the field's type.
+type NumberBox = (Global<JClass<'static>>, JFieldID, NumberKind);
 
 /// A field ID, or `None` (and no pending exception) when this JDK lacks the field.
 fn field<'s>(
@@ -570,14 +573,22 @@ impl MBeanReader {
     /// A `Number` as `f64`: boxed primitives by their field, others by `doubleValue()`. `None`: not a number.
     /// No exception may be pending, and `v` is not null.
     fn number(&self, env: &mut Env<'_>, v: &JObject<'_>) -> JResult<Option<f64>> {
-        for (class, id, kind) in &self.m.boxes {
+        self.number_after(env, v, &self.m.boxes)
+    }
+
+    /// The value of `v` if it is one of `boxes`, by its field. No exception may be pending; `v` is not null.
+    fn boxed(&self, env: &Env<'_>, v: &JObject<'_>, boxes: &[NumberBox]) -> Option<f64> {
+        boxes.iter().find_map(|(class, id, kind)| {
             // SAFETY: no exception is pending (callers' duty) and `v` is a live non-null reference; `id` is
             // the `value` field of `class`, of type `kind`, and `v` is an instance of `class`.
-            unsafe {
-                if raw::is_instance_of(env, v, class) {
-                    return Ok(Some(raw::number_field(env, v, *id, *kind)));
-                }
-            }
+            unsafe { raw::is_instance_of(env, v, class).then(|| raw::number_field(env, v, *id, *kind)) }
+        })
+    }
+
+    /// [`MBeanReader::number`] for a `v` known not to be any box before `boxes` in `Methods::boxes`.
+    fn number_after(&self, env: &mut Env<'_>, v: &JObject<'_>, boxes: &[NumberBox]) -> JResult<Option<f64>> {
+        if let Some(n) = self.boxed(env, v, boxes) {
+            return Ok(Some(n));
         }
         if !env.is_instance_of(v, &self.m.number)? {
             return Ok(None);
@@ -592,13 +603,19 @@ impl MBeanReader {
         if value.is_null() {
             return Ok(None);
         }
-        if let Some(n) = self.number(env, value)? {
+        // One check each for the usual kinds: a Double (most values), then a String (class names, versions,
+        // states), before the other boxes.
+        let (first, others) = self.m.boxes.split_at(self.m.boxes.len().min(1));
+        if let Some(n) = self.boxed(env, value, first) {
             return Ok(Some(Value::Number(n)));
         }
-        // SAFETY: no exception is pending (number() above would have failed); `value` is live, not null.
+        // SAFETY: no exception is pending (callers' duty; boxed() throws nothing); `value` is live, not null.
         if unsafe { raw::is_instance_of(env, value, &self.m.string) } {
             // What toString() would return: the String itself.
             return Ok(Some(Value::Text(typed_string(env, value)?)));
+        }
+        if let Some(n) = self.number_after(env, value, others)? {
+            return Ok(Some(Value::Number(n)));
         }
         if env.is_instance_of(value, &self.m.boolean)? {
             // SAFETY: booleanValue()Z resolved on java.lang.Boolean; `value` is a Boolean.
