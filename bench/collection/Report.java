@@ -190,8 +190,10 @@ final class Report {
                 runs.append(String.format(" %.1f", d(m, "rss_kb") / 1024));
             }
         }
-        System.out.printf("RSS at %s tasks, each run's median of VmRSS read every 0.5 s over its 20 intervals, MB: %s "
-                + "(RSS added: median of ours minus median of none)%n", big, runs);
+        if (!all("idle", "tasks", big).isEmpty()) {
+            System.out.printf("RSS at %s tasks, each run's median of VmRSS read every 0.5 s over its 20 intervals, MB: "
+                    + "%s (RSS added: median of ours minus median of none)%n", big, runs);
+        }
         System.out.printf("start-up to main(), median of %d launches: no agent %s ms, an agent whose premain does "
                 + "nothing %s ms, ours %s ms (premain's share is ours minus the empty agent)%n",
                 all("startup", "label", "none").size(), f(medianOf("startup", "none"), "%.1f"),
