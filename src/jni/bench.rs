@@ -16,7 +16,7 @@ use opentelemetry::KeyValue;
 
 use super::mbeans::MBeanReader;
 use super::settle;
-use crate::config::{self, Sources};
+use crate::config::{self, MetricsConfig, Sources};
 use crate::encode::Encoder;
 use crate::mapping::Mapper;
 use crate::snapshot::ReadPlan;
@@ -30,19 +30,13 @@ const HEADER: usize = 4;
 /// with one `read_ns, map_ns, encode_ns` triple per round, or null after an error (logged).
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchCollect<'l>(
-    mut unowned: EnvUnowned<'l>,
+    unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     rounds: jint,
 ) -> JLongArray<'l> {
-    let outcome = unowned
-        .with_env(|env| -> jni::errors::Result<JLongArray<'l>> {
-            let values = collect_rounds(env, rounds.max(1) as usize)?;
-            let array = env.new_long_array(values.len())?;
-            array.set_region(env, 0, &values)?;
-            Ok(array)
-        })
-        .into_outcome();
-    settle("benchCollect", outcome)
+    long_array("benchCollect", unowned, |env| {
+        collect_rounds(env, rounds.max(1) as usize)
+    })
 }
 
 /// `NativeAgent.benchReadBreakdown(int rounds)`: `[attribute values, jni_call_ps, java_ns, …]` with one
@@ -55,30 +49,48 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
 /// - `jni_call_ps`: the cost of the cheapest JNI call that returns a reference (`MBeanReader::jni_call_ps`).
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchReadBreakdown<'l>(
-    mut unowned: EnvUnowned<'l>,
+    unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     rounds: jint,
 ) -> JLongArray<'l> {
+    long_array("benchReadBreakdown", unowned, |env| {
+        java_only_rounds(env, rounds.max(1) as usize)
+    })
+}
+
+/// What `measure` returns, as a `long[]` for the Java caller of native entry `entry`; null after an error
+/// (logged).
+fn long_array<'l>(
+    entry: &str,
+    mut unowned: EnvUnowned<'l>,
+    measure: impl FnOnce(&mut Env<'_>) -> jni::errors::Result<Vec<jlong>>,
+) -> JLongArray<'l> {
     let outcome = unowned
         .with_env(|env| -> jni::errors::Result<JLongArray<'l>> {
-            let values = java_only_rounds(env, rounds.max(1) as usize)?;
+            let values = measure(env)?;
             let array = env.new_long_array(values.len())?;
             array.set_region(env, 0, &values)?;
             Ok(array)
         })
         .into_outcome();
-    settle("benchReadBreakdown", outcome)
+    settle(entry, outcome)
+}
+
+/// The metric settings and read plan of the default configuration, as the agent would read with them.
+fn default_plan() -> (MetricsConfig, ReadPlan) {
+    let (config, _) = config::resolve(&Sources::default());
+    let metrics = config
+        .metrics
+        .unwrap_or_else(|| unreachable!("the default configuration has metrics on"));
+    let plan = ReadPlan::new(&metrics);
+    (metrics, plan)
 }
 
 /// Calls timed for the JNI call cost.
 const CALIBRATION_CALLS: usize = 1 << 20;
 
 fn java_only_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
-    let (config, _) = config::resolve(&Sources::default());
-    let metrics = config
-        .metrics
-        .unwrap_or_else(|| unreachable!("the default configuration has metrics on"));
-    let plan = ReadPlan::new(&metrics);
+    let (_, plan) = default_plan();
     let mut reader = MBeanReader::new(env)?;
     for _ in 0..3 {
         reader.read(env, &plan);
@@ -95,11 +107,7 @@ fn java_only_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec
 }
 
 fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
-    let (config, _) = config::resolve(&Sources::default());
-    let metrics = config
-        .metrics
-        .unwrap_or_else(|| unreachable!("the default configuration has metrics on"));
-    let plan = ReadPlan::new(&metrics);
+    let (metrics, plan) = default_plan();
     let mut reader = MBeanReader::new(env)?;
     let encoder = Encoder::new(&[KeyValue::new("service.name", "kafka-connect")], SystemTime::now());
     let mut stalls = StallWatch::new(metrics.stall_intervals);
