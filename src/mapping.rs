@@ -105,6 +105,7 @@ fn name_value(name: &Cow<'static, str>) -> OtelValue {
 }
 
 /// What the whole snapshot says about connectors and tasks, needed to attribute single MBeans.
+#[derive(Default)]
 struct Census {
     /// connector → task → `source` / `sink`.
     task_types: HashMap<String, HashMap<String, &'static str>>,
@@ -115,29 +116,60 @@ struct Census {
 }
 
 fn connector_type(s: &str) -> Option<&'static str> {
-    match s.to_ascii_lowercase().as_str() {
-        "source" => Some("source"),
-        "sink" => Some("sink"),
-        _ => None,
+    ["source", "sink"].into_iter().find(|t| t.eq_ignore_ascii_case(s))
+}
+
+/// What the census is taken from, for one MBean of the `kafka.connect` domain: its name (the reader's, so
+/// the same MBean has the same one while it exists), its group and the connector type it reports, if its
+/// group reports one. The same inputs give the same census, so comparing them (by the names' identity) is
+/// all a collection costs while no MBean comes or goes.
+struct CensusInput {
+    name: Arc<ObjectName>,
+    group: usize,
+    connector_type: Option<&'static str>,
+}
+
+impl PartialEq for CensusInput {
+    fn eq(&self, other: &CensusInput) -> bool {
+        Arc::ptr_eq(&self.name, &other.name) && self.group == other.group && self.connector_type == other.connector_type
     }
 }
 
+fn census_inputs(snapshot: &Snapshot) -> Vec<CensusInput> {
+    snapshot
+        .mbeans
+        .iter()
+        .filter(|s| GROUPS[s.group].domain == "kafka.connect")
+        .map(|s| {
+            let connector_type = match GROUPS[s.group].object_type {
+                "connector-task-metrics" | "connector-metrics" => match s.value("connector-type") {
+                    Some(Value::Text(t)) => connector_type(t),
+                    _ => None,
+                },
+                _ => None,
+            };
+            CensusInput {
+                name: Arc::clone(&s.name),
+                group: s.group,
+                connector_type,
+            }
+        })
+        .collect()
+}
+
 impl Census {
-    fn take(snapshot: &Snapshot) -> Census {
+    fn take(inputs: &[CensusInput]) -> Census {
         let mut c = Census {
             task_types: HashMap::new(),
             task_suffixes: HashMap::new(),
             connector_types: HashMap::new(),
             connectors: HashSet::new(),
         };
-        for s in &snapshot.mbeans {
+        for s in inputs {
             let g = &GROUPS[s.group];
             let (Some(conn), task) = (s.name.get("connector"), s.name.get("task")) else {
                 continue;
             };
-            if g.domain != "kafka.connect" {
-                continue;
-            }
             if !c.connectors.contains(conn) {
                 c.connectors.insert(conn.to_string());
             }
@@ -161,17 +193,13 @@ impl Census {
                 "source-task-metrics" => set_type("source", true),
                 "sink-task-metrics" => set_type("sink", true),
                 "connector-task-metrics" => {
-                    if let Some(Value::Text(t)) = s.value("connector-type") {
-                        if let Some(t) = connector_type(t) {
-                            set_type(t, false);
-                        }
+                    if let Some(t) = s.connector_type {
+                        set_type(t, false);
                     }
                 }
                 "connector-metrics" => {
-                    if let Some(Value::Text(t)) = s.value("connector-type") {
-                        if let Some(t) = connector_type(t) {
-                            c.connector_types.insert(conn.to_string(), t);
-                        }
+                    if let Some(t) = s.connector_type {
+                        c.connector_types.insert(conn.to_string(), t);
                     }
                 }
                 _ => {}
@@ -324,24 +352,20 @@ fn map_mbean(
     out: &mut Observations,
 ) {
     let group = &GROUPS[sample.group];
-    let Some(mut identity) = entity_identity(group, &sample.name, census) else {
-        out.unattributed += 1;
-        return;
-    };
-    let task_type = identity
-        .iter()
-        .find(|(k, _)| k == CONNECTOR_TYPE)
-        .map(|(_, v)| v.clone());
     let mut values = sample.in_rule_order();
+    let mut labels: Labels<'_> = Vec::new();
     for rule in group.metrics {
         // The kind first: formatting every attribute as text to find the labels was a tenth of the mapping.
         if let Kind::Label { label } = rule.kind {
             if let Some(v) = values.get(rule.attribute).and_then(text_of) {
-                identity.push((Cow::Borrowed(label), Cow::Owned(v.to_ascii_lowercase())));
+                labels.push((label, Cow::Owned(v.to_ascii_lowercase())));
             }
         }
     }
-    let shared = kept.shared(&sample.name, identity);
+    let Some((shared, task_type)) = kept.shared(sample, census, labels) else {
+        out.unattributed += 1;
+        return;
+    };
     let series = |own: Option<KeyValue>, value: f64| Series {
         shared: Arc::clone(&shared),
         own,
@@ -351,7 +375,7 @@ fn map_mbean(
     let mut info_labels: Vec<(&'static str, Cow<'_, str>)> = Vec::new();
     for (rule, bucket) in group.metrics.iter().zip(buckets.iter_mut()) {
         if let Some(wanted) = rule.task_type {
-            if task_type.as_deref() != Some(wanted) {
+            if task_type != Some(wanted) {
                 continue;
             }
         }
@@ -420,42 +444,111 @@ fn map_mbean(
     }
 }
 
+/// Label attributes found in an MBean's values (keys from the rule table), added to its identity.
+type Labels<'a> = Vec<(&'static str, Cow<'a, str>)>;
+
+/// Hashes [`Kept`]'s keys, addresses of our own names: SipHash's defence against chosen keys is not needed
+/// there, and hashing 6,400 addresses with it showed in the mapping's profile.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // A folded multiply spreads the address's middle bits into the low ones the table indexes by.
+        let p = u128::from(n ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Each MBean's shared attributes, kept from one collection to the next by the address of the reader's name
 /// (the reader keeps one `Arc<ObjectName>` per MBean while it exists, and so does the entry here, so an
 /// address is never reused for another MBean while it is a key).
 #[derive(Default)]
 struct Kept {
-    by_name: HashMap<usize, KeptAttributes>,
+    by_name: HashMap<usize, KeptAttributes, std::hash::BuildHasherDefault<AddressHasher>>,
     cycle: u64,
+    /// Which census is in use: it changes only when an MBean of the `kafka.connect` domain comes or goes, or
+    /// a connector type changes.
+    census: u64,
 }
 
 struct KeptAttributes {
     _name: Arc<ObjectName>,
     shared: Arc<SharedAttributes>,
+    /// Where the labels start in `shared` (the attributes from the name and the census come first).
+    labels_at: usize,
+    /// The connector type in `shared`, for the rules of one task type.
+    task_type: Option<&'static str>,
+    /// The census `shared` was last checked against: while it is in use, the part from the name and the
+    /// census holds without working it out again.
+    census: u64,
     /// The info metric's attributes (`shared`'s, then the info labels), if the group has one.
     info: Option<Arc<SharedAttributes>>,
     seen: u64,
 }
 
 impl Kept {
-    /// The shared attributes for `identity`: last collection's when they hold the same.
-    fn shared(&mut self, name: &Arc<ObjectName>, identity: Identity<'_>) -> Arc<SharedAttributes> {
-        let key = Arc::as_ptr(name) as usize;
+    /// The attributes shared by `sample`'s series, and its connector type; `None` when the MBean cannot be
+    /// attributed. Last collection's when they still hold.
+    fn shared(
+        &mut self,
+        sample: &MBeanSample,
+        census: &Census,
+        labels: Labels<'_>,
+    ) -> Option<(Arc<SharedAttributes>, Option<&'static str>)> {
+        let key = Arc::as_ptr(&sample.name) as usize;
+        let (cycle, in_use) = (self.cycle, self.census);
+        if let Some(kept) = self.by_name.get_mut(&key) {
+            if kept.census == in_use
+                && kept
+                    .shared
+                    .list
+                    .get(kept.labels_at..)
+                    .is_some_and(|l| holds(l, &labels))
+            {
+                kept.seen = cycle;
+                return Some((Arc::clone(&kept.shared), kept.task_type));
+            }
+        }
+        let mut identity = entity_identity(&GROUPS[sample.group], &sample.name, census)?;
+        let labels_at = identity.len();
+        let task_type = identity
+            .iter()
+            .find(|(k, _)| k == CONNECTOR_TYPE)
+            .and_then(|(_, v)| connector_type(v));
+        identity.extend(labels.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
         if let Some(kept) = self.by_name.get_mut(&key) {
             if holds(&kept.shared.list, &identity) {
-                kept.seen = self.cycle;
-                return Arc::clone(&kept.shared);
+                (kept.census, kept.seen) = (in_use, cycle);
+                return Some((Arc::clone(&kept.shared), kept.task_type));
             }
         }
         let shared = SharedAttributes::new(key_values(&identity));
         let kept = KeptAttributes {
-            _name: Arc::clone(name),
+            _name: Arc::clone(&sample.name),
             shared: Arc::clone(&shared),
+            labels_at,
+            task_type,
+            census: in_use,
             info: None,
-            seen: self.cycle,
+            seen: cycle,
         };
         self.by_name.insert(key, kept);
-        shared
+        Some((shared, task_type))
     }
 
     /// The info series' attributes for `labels`, after [`Kept::shared`] returned `shared` for `name`.
@@ -499,12 +592,21 @@ fn holds(built: &[KeyValue], found: &[(impl AsRef<str>, Cow<'_, str>)]) -> bool 
 #[derive(Default)]
 pub struct Mapper {
     kept: Kept,
+    census: Census,
+    /// What `census` was taken from.
+    census_inputs: Vec<CensusInput>,
 }
 
 impl Mapper {
     pub fn map(&mut self, snapshot: &Snapshot) -> Observations {
         self.kept.cycle += 1;
-        let observations = map_with(snapshot, &mut self.kept);
+        let inputs = census_inputs(snapshot);
+        if inputs != self.census_inputs {
+            self.census = Census::take(&inputs);
+            self.census_inputs = inputs;
+            self.kept.census += 1;
+        }
+        let observations = map_with(snapshot, &self.census, &mut self.kept);
         // MBeans gone (or left out) this time.
         let cycle = self.kept.cycle;
         self.kept.by_name.retain(|_, k| k.seen == cycle);
@@ -518,14 +620,13 @@ pub fn map(snapshot: &Snapshot) -> Observations {
     Mapper::default().map(snapshot)
 }
 
-fn map_with(snapshot: &Snapshot, kept: &mut Kept) -> Observations {
-    let census = Census::take(snapshot);
+fn map_with(snapshot: &Snapshot, census: &Census, kept: &mut Kept) -> Observations {
     let mut out = Observations::default();
     // Per group, per rule: hashing the metric name once per rule instead of once per series.
     // The last one of a group is its info metric's.
     let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS.iter().map(|g| vec![Vec::new(); g.metrics.len() + 1]).collect();
     for sample in &snapshot.mbeans {
-        map_mbean(sample, &census, kept, &mut buckets[sample.group], &mut out);
+        map_mbean(sample, census, kept, &mut buckets[sample.group], &mut out);
     }
     for (group, rules) in GROUPS.iter().zip(buckets) {
         let names = group.metrics.iter().map(|r| r.name).chain(group.info_metric);
@@ -834,6 +935,46 @@ mod tests {
         assert!(!Arc::ptr_eq(&c.shared, &d.shared));
         assert_eq!(c.shared, d.shared);
         assert_eq!(mapper.kept.by_name.len(), 1, "the MBean no longer seen is forgotten");
+    }
+
+    #[test]
+    fn a_connector_type_that_changes_without_any_mbean_coming_or_going_reaches_every_series_of_the_task() {
+        let status = |ty: &str| MBeanSample {
+            values: vec![("status".into(), s("RUNNING")), ("connector-type".into(), s(ty))],
+            ..sample("kafka.connect:type=connector-task-metrics,connector=c,task=0", &[])
+        };
+        let transform = sample(
+            "kafka.connect:type=connector-transform-metrics,connector=c,task=0,transform=t",
+            &[("transform-class", s("org.T"))],
+        );
+        let client = MBeanSample {
+            values: vec![("records-lag-max".into(), n(1.0))],
+            ..sample(
+                "kafka.consumer:type=consumer-fetch-manager-metrics,client-id=connector-consumer-c-0",
+                &[],
+            )
+        };
+        let first = status("source");
+        let mut mapper = Mapper::default();
+        let types = |o: &Observations| -> Vec<Option<String>> {
+            [
+                "kafka.connect.task.health",
+                "kafka.connect.transform.info",
+                "kafka.connect.consumer.records_lag_max",
+            ]
+            .iter()
+            .map(|m| o.metrics[m][0].attribute(CONNECTOR_TYPE).map(|t| t.into_owned()))
+            .collect()
+        };
+        let source = mapper.map(&snap(vec![first.clone(), transform.clone(), client.clone()]));
+        assert_eq!(types(&source), vec![Some("source".to_string()); 3]);
+        // The same names (the reader's), one value changed: the census changes with it.
+        let sink = MBeanSample {
+            values: status("SINK").values,
+            ..first.clone()
+        };
+        let o = mapper.map(&snap(vec![sink, transform.clone(), client.clone()]));
+        assert_eq!(types(&o), vec![Some("sink".to_string()); 3]);
     }
 
     #[test]

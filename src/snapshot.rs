@@ -56,8 +56,8 @@ pub struct RuleOrderLookup<'a> {
 impl<'a> RuleOrderLookup<'a> {
     pub fn get(&mut self, attribute: &'static str) -> Option<&'a Value> {
         let n = self.values.len();
-        for k in 0..n {
-            let i = (self.next + k) % n;
+        // From `next` to the end, then from the start (no division per step: this runs for every rule).
+        for i in (self.next.min(n)..n).chain(0..self.next.min(n)) {
             let name: &str = &self.values[i].0;
             // The reader names values with the rule table's own strings: equal pointers are the usual match.
             if std::ptr::eq(name, attribute) || name == attribute {
