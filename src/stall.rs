@@ -12,6 +12,7 @@
 //! seen; an idle sink keeps its last records "active" until the next offset commit, so the window
 //! (`intervals` × the export interval) must be longer than the worker's `offset.flush.interval.ms`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,21 +39,30 @@ const WAITING: &[&str] = &[
     "kafka.connect.consumer.records_lag_max",
 ];
 
-type TaskKey = (String, String);
+/// A task's connector and task id, borrowed from a series' attributes.
+type TaskKey<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// One value per [`PROGRESS`] metric (NaN where the task has none).
+type Counters = [f64; PROGRESS.len()];
+
+/// A task with no progress counter and no work waiting.
+const NOTHING_FOUND: (Counters, bool) = ([f64::NAN; PROGRESS.len()], false);
 
 struct Progress {
-    counters: Vec<f64>,
+    counters: Counters,
     since: Instant,
     unchanged: u32,
 }
 
 pub struct StallWatch {
     intervals: u32,
-    tasks: HashMap<TaskKey, Progress>,
+    /// By `<connector>` NUL `<task>`: one `String` key, so that a task already known is found without
+    /// allocating (a pair of `String`s per series was most of the detection's time at 1,000 tasks).
+    tasks: HashMap<String, Progress>,
 }
 
-fn task_key(s: &Series) -> Option<TaskKey> {
-    Some((s.attribute(CONNECTOR)?.into_owned(), s.attribute(TASK)?.into_owned()))
+fn task_key(s: &Series) -> Option<TaskKey<'_>> {
+    Some((s.attribute(CONNECTOR)?, s.attribute(TASK)?))
 }
 
 impl StallWatch {
@@ -65,50 +75,53 @@ impl StallWatch {
 
     /// Compares this collection with the previous ones and adds the stall metrics for every running task.
     pub fn observe(&mut self, obs: &mut Observations, now: Instant) {
-        let mut counters: HashMap<TaskKey, Vec<f64>> = HashMap::new();
+        // Per task: this collection's progress counters, and whether work is waiting.
+        let mut found: HashMap<TaskKey<'_>, (Counters, bool)> = HashMap::new();
         for (i, name) in PROGRESS.iter().enumerate() {
             for s in obs.metrics.get(name).into_iter().flatten() {
                 if let Some(key) = task_key(s) {
-                    let c = counters.entry(key).or_insert_with(|| vec![f64::NAN; PROGRESS.len()]);
-                    c[i] = s.value;
+                    found.entry(key).or_insert(NOTHING_FOUND).0[i] = s.value;
                 }
             }
         }
-        let mut waiting: HashMap<TaskKey, bool> = HashMap::new();
         for name in WAITING {
             for s in obs.metrics.get(name).into_iter().flatten() {
                 if let Some(key) = task_key(s) {
-                    *waiting.entry(key).or_default() |= s.value > 0.0;
+                    found.entry(key).or_insert(NOTHING_FOUND).1 |= s.value > 0.0;
                 }
             }
         }
         // The stall series carry the health series' attributes.
-        let running: Vec<(TaskKey, Arc<SharedAttributes>)> = obs
-            .metrics
-            .get(HEALTH)
-            .into_iter()
-            .flatten()
-            .filter(|s| s.value == 1.0)
-            .filter_map(|s| Some((task_key(s)?, Arc::clone(&s.shared))))
-            .collect();
-
-        let mut seen = HashMap::new();
-        for (key, attrs) in running {
-            let current = counters.remove(&key).unwrap_or_default();
-            let p = match self.tasks.remove(&key) {
-                // NaN != NaN: compare bit patterns so that a counter never read does not count as movement.
-                Some(mut p) if same(&p.counters, &current) => {
-                    p.unchanged = p.unchanged.saturating_add(1);
-                    p
-                }
-                _ => Progress {
-                    counters: current,
-                    since: now,
-                    unchanged: 0,
-                },
+        let mut stall_series = Vec::new();
+        let mut seen = HashMap::with_capacity(self.tasks.len());
+        let mut name = String::new();
+        for health in obs.metrics.get(HEALTH).into_iter().flatten() {
+            let Some(key) = task_key(health).filter(|_| health.value == 1.0) else {
+                continue;
             };
-            let stalled = p.unchanged >= self.intervals && waiting.get(&key).copied().unwrap_or(false);
+            let (current, waiting) = found.get(&key).copied().unwrap_or(NOTHING_FOUND);
+            name.clear();
+            name.extend([&*key.0, "\0", &*key.1]);
+            let fresh = Progress {
+                counters: current,
+                since: now,
+                unchanged: 0,
+            };
+            let (name, p) = match self.tasks.remove_entry(name.as_str()) {
+                // NaN != NaN: compare bit patterns so that a counter never read does not count as movement.
+                Some((name, mut p)) if same(&p.counters, &current) => {
+                    p.unchanged = p.unchanged.saturating_add(1);
+                    (name, p)
+                }
+                Some((name, _)) => (name, fresh),
+                None => (name.clone(), fresh),
+            };
+            let stalled = p.unchanged >= self.intervals && waiting;
             let since = now.saturating_duration_since(p.since);
+            stall_series.push((Arc::clone(&health.shared), stalled, since));
+            seen.insert(name, p);
+        }
+        for (attrs, stalled, since) in stall_series {
             obs.metrics
                 .entry(STALLED)
                 .or_default()
@@ -117,7 +130,6 @@ impl StallWatch {
                 .entry(SINCE_PROGRESS)
                 .or_default()
                 .push(series(&attrs, round_seconds(since)));
-            seen.insert(key, p);
         }
         // Tasks no longer running start afresh when they run again.
         self.tasks = seen;
