@@ -3,7 +3,8 @@
 //!
 //! A round is one full collection on the caller's thread, along the agent's collect loop: the `ReadPlan` of
 //! the default configuration, the JNI `MBeanReader`, the `Mapper` and stall detection, then the OTLP
-//! request bodies an export sends (`encode::Encoder`, split into requests). Only the sending is left out.
+//! request bodies an export sends (`encode::Encoder::encode_each`, one request at a time as the export thread
+//! encodes them, each dropped where that thread would send it). Only the sending is left out.
 //! The reader lives across the rounds, as in the agent, so the first rounds carry the warm-up (caches) and
 //! the caller drops them.
 
@@ -126,13 +127,14 @@ fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<j
         let map = mapped.elapsed();
 
         let encoded = Instant::now();
-        let bodies = encoder.encode(&obs, SystemTime::now());
+        let mut bytes = 0;
+        encoder.encode_each(&obs, SystemTime::now(), |body| bytes += body.len());
         let encode = encoded.elapsed();
 
         out[0] = snapshot.stats.attributes as jlong;
         out[1] = snapshot.stats.mbeans as jlong;
         out[2] = obs.series_count() as jlong;
-        out[3] = bodies.iter().map(Vec::len).sum::<usize>() as jlong;
+        out[3] = bytes as jlong;
         for (i, d) in [read, map, encode].into_iter().enumerate() {
             out[HEADER + 3 * round + i] = d.as_nanos() as jlong;
         }
