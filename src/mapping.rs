@@ -532,7 +532,7 @@ impl Kept {
             .and_then(|(_, v)| connector_type(v));
         identity.extend(labels.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
         if let Some(kept) = self.by_name.get_mut(&key) {
-            if holds(&kept.shared.list, &identity) {
+            if kept.labels_at == labels_at && holds(&kept.shared.list, &identity) {
                 (kept.census, kept.seen) = (in_use, cycle);
                 return Some((Arc::clone(&kept.shared), kept.task_type));
             }
