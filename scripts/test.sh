@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A cold run needs about 8 GB of disk (Rust targets, Kafka jars, the Prometheus build); say so before it starts.
+free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+  echo "test: warning: only $((free_kb / 1024)) MB of disk free here; a cold run needs about 8 GB" >&2
+fi
+
 scripts/setup.sh
 scripts/build.sh --test
 scripts/fetch-test-deps.sh
