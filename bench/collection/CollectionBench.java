@@ -74,8 +74,11 @@ public final class CollectionBench {
         final List<Long> read = new ArrayList<>();
         final List<Long> map = new ArrayList<>();
         final List<Long> encode = new ArrayList<>();
-        /** The read's Java work alone ({@code benchReadBreakdown}). */
+        /** The read's Java work alone ({@code benchPaired}). */
         final List<Long> javaOnly = new ArrayList<>();
+        /** Per paired round: ours ÷ floor, and the read's Java work alone ÷ floor. */
+        final List<Double> ratios = new ArrayList<>();
+        final List<Double> javaRatios = new ArrayList<>();
         long javaValues;
         long jniCallPicos;
         long cpu;
@@ -89,7 +92,7 @@ public final class CollectionBench {
 
     static void ours(int[] sizes, int warmup, int rounds) throws Exception {
         Method collect = benchCollect();
-        Method breakdown = nativeAgent("benchReadBreakdown");
+        Method paired = benchPaired();
         ConnectWorker worker = new ConnectWorker();
         Floor floor = new Floor();
         for (int n : sizes) {
@@ -99,23 +102,28 @@ public final class CollectionBench {
             System.gc();
             Side f = new Side();
             Side o = new Side();
-            // Two alternating blocks, so that neither side gets all of a quiet or a busy stretch.
+            // CPU and heap per collection: blocks of rounds of each side, two alternating blocks so that
+            // neither side gets all of a quiet or a busy stretch.
             for (int block = 0; block < 2; block++) {
                 floorBlock(floor, warmup, rounds, f);
                 oursBlock(collect, warmup, rounds, o);
-                breakdownBlock(breakdown, rounds, o);
             }
+            // Times: rounds that run the floor, ours and the read's Java work next to each other.
+            pairedRounds(paired, floor, warmup, 2 * rounds, f, o);
             result("ours", "tasks", n, "build_s", ms(built) / 1000, "mbeans", o.mbeans, "attrs", o.attributes,
                     "series", o.series, "floor_mbeans", f.mbeans, "floor_attrs", f.attributes,
                     "floor_ms", ms(median(f.nanos)), "ours_ms", ms(median(o.nanos)),
                     "ours_min_ms", ms(Collections.min(o.nanos)), "floor_min_ms", ms(Collections.min(f.nanos)),
+                    "ratio", quantile(o.ratios, 0.5), "ratio_q1", quantile(o.ratios, 0.25),
+                    "ratio_q3", quantile(o.ratios, 0.75), "java_ratio", quantile(o.javaRatios, 0.5),
+                    "java_ratio_q1", quantile(o.javaRatios, 0.25), "java_ratio_q3", quantile(o.javaRatios, 0.75),
                     "read_ms", ms(median(o.read)), "map_ms", ms(median(o.map)), "encode_ms", ms(median(o.encode)),
                     "java_only_ms", ms(median(o.javaOnly)), "java_only_attrs", o.javaValues,
                     "jni_call_ns", o.jniCallPicos / 1000.0,
                     "request_bytes", o.bytes,
                     "floor_cpu_ms", ms(f.cpu / f.rounds), "ours_cpu_ms", ms(o.cpu / o.rounds),
                     "floor_bytes_per_attr", (double) f.allocated / f.rounds / f.attributes,
-                    "ours_bytes_per_attr", (double) o.allocated / o.rounds / o.attributes, "rounds", o.rounds);
+                    "ours_bytes_per_attr", (double) o.allocated / o.rounds / o.attributes, "rounds", o.ratios.size());
         }
     }
 
@@ -126,9 +134,7 @@ public final class CollectionBench {
         long allocated = allocated();
         long cpu = processCpu();
         for (int i = 0; i < rounds; i++) {
-            long t = System.nanoTime();
             floor.collect();
-            side.nanos.add(System.nanoTime() - t);
         }
         side.cpu += processCpu() - cpu;
         side.allocated += allocated() - allocated;
@@ -148,42 +154,62 @@ public final class CollectionBench {
         invoke(collect, warmup);
         long a1 = allocated();
         long c1 = processCpu();
-        long[] r = invoke(collect, warmup + rounds);
+        invoke(collect, warmup + rounds);
         long a2 = allocated();
         long c2 = processCpu();
         side.cpu += (c2 - c1) - (c1 - c0);
         side.allocated += (a2 - a1) - (a1 - a0);
         side.rounds += rounds;
-        side.attributes = r[0];
-        side.mbeans = r[1];
-        side.series = r[2];
-        side.bytes = r[3];
-        for (int i = warmup; i < warmup + rounds; i++) {
-            long read = r[4 + 3 * i];
-            long map = r[5 + 3 * i];
-            long encode = r[6 + 3 * i];
-            side.read.add(read);
-            side.map.add(map);
-            side.encode.add(encode);
-            side.nanos.add(read + map + encode);
-        }
     }
 
     /**
-     * The read's Java work alone, and the cost of one JNI call, in {@code rounds} rounds after the breakdown's own
-     * warm-up ({@code src/jni/bench.rs}): not part of ours' wall time, CPU or heap.
+     * {@code NativeAgent.benchPaired}: {@code warmup + rounds} rounds, each timing the floor, one collection of
+     * ours and the read's Java work alone next to each other ({@code src/jni/bench.rs}); the first
+     * {@code warmup} rounds are dropped. Each round's ratios are taken within the round.
      */
-    static void breakdownBlock(Method breakdown, int rounds, Side side) throws Exception {
-        long[] r = invoke(breakdown, rounds);
-        side.javaValues = r[0];
-        side.jniCallPicos = r[1];
-        for (int i = 0; i < rounds; i++) {
-            side.javaOnly.add(r[2 + i]);
+    static void pairedRounds(Method paired, Floor floor, int warmup, int rounds, Side f, Side o) throws Exception {
+        long[] r;
+        try {
+            r = (long[]) paired.invoke(null, warmup + rounds, (Runnable) floor::collect);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Error) {
+                throw (Error) e.getCause();
+            }
+            throw e;
+        }
+        if (r == null) {
+            throw new IllegalStateException("benchPaired failed (see the connect-otel line on stderr)");
+        }
+        o.attributes = r[0];
+        o.mbeans = r[1];
+        o.series = r[2];
+        o.bytes = r[3];
+        o.javaValues = r[4];
+        o.jniCallPicos = r[5];
+        for (int i = warmup; i < warmup + rounds; i++) {
+            int at = 6 + 5 * i;
+            long floorNanos = r[at];
+            long ours = r[at + 1] + r[at + 2] + r[at + 3];
+            f.nanos.add(floorNanos);
+            o.nanos.add(ours);
+            o.read.add(r[at + 1]);
+            o.map.add(r[at + 2]);
+            o.encode.add(r[at + 3]);
+            o.javaOnly.add(r[at + 4]);
+            o.ratios.add((double) ours / floorNanos);
+            o.javaRatios.add((double) r[at + 4] / floorNanos);
         }
     }
 
     static Method nativeAgent(String name) throws Exception {
         Method m = Class.forName("io.connectotel.agent.internal.NativeAgent").getDeclaredMethod(name, int.class);
+        m.setAccessible(true);
+        return m;
+    }
+
+    static Method benchPaired() throws Exception {
+        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent")
+                .getDeclaredMethod("benchPaired", int.class, Runnable.class);
         m.setAccessible(true);
         return m;
     }
@@ -366,6 +392,13 @@ public final class CollectionBench {
         List<Long> sorted = new ArrayList<>(xs);
         Collections.sort(sorted);
         return sorted.get(sorted.size() / 2);
+    }
+
+    /** The value at fraction {@code q} of the sorted values (0.5: the median, as {@link #median}). */
+    static double quantile(List<Double> xs, double q) {
+        List<Double> sorted = new ArrayList<>(xs);
+        Collections.sort(sorted);
+        return sorted.get((int) (q * (sorted.size() - 1) + 0.5));
     }
 
     static double ms(long nanos) {

@@ -105,11 +105,22 @@ final class Report {
             double otel = agentCost("otel", t);
             System.out.printf("%6d %7.0f %7.0f %7.0f | %8.2f %8.2f %6.2f | %9s %6s | %9s %6s | %9s | %5.1f / %4.1f%n",
                     n, d(o, "mbeans"), d(o, "attrs"), d(o, "series"), d(o, "floor_ms"), ours,
-                    ours / d(o, "floor_ms"), f(d(j, "scrape_ms"), "%.2f"), f(d(j, "scrape_ms") / ours, "%.1f"),
+                    d(o, "ratio"), f(d(j, "scrape_ms"), "%.2f"), f(d(j, "scrape_ms") / ours, "%.1f"),
                     f(otel, "%.2f"), f(otel / oursCpu, "%.1f"), f(agentCost("ours", t), "%.2f"),
                     d(o, "floor_bytes_per_attr"), d(o, "ours_bytes_per_attr"));
             points.add(new double[] {n, ours});
             last = n;
+        }
+        System.out.println("(times: medians of rounds that each run the floor, ours and the read's Java work next to each "
+                + "other; ÷floor: the median of the rounds' own ratios)");
+        System.out.println();
+        System.out.println("ours ÷ floor and the read's Java work alone ÷ floor, per round: median [interquartile range]; "
+                + "both sides of the second make the same Java calls, so its distance from 1 is the measurement's own error:");
+        for (int n : sizes) {
+            Map<String, String> o = find("ours", "tasks", Integer.toString(n));
+            System.out.printf("%6d tasks: ours ÷ floor %.2f [%.2f–%.2f]; Java work ÷ floor %.2f [%.2f–%.2f]; %s rounds%n",
+                    n, d(o, "ratio"), d(o, "ratio_q1"), d(o, "ratio_q3"), d(o, "java_ratio"), d(o, "java_ratio_q1"),
+                    d(o, "java_ratio_q3"), o.get("rounds"));
         }
         System.out.println();
         System.out.println("ours, per phase (median ms) and CPU per collection (process CPU, all threads):");
@@ -131,18 +142,21 @@ final class Report {
             // The least any JNI reader of these values could cost: the Java work, then per value the three calls
             // that reach the number (the Attribute, its value, the number in it), unchecked, with no mapping and
             // no encoding.
-            double bound = d(o, "java_only_ms") + 3 * d(o, "attrs") * d(o, "jni_call_ns") / 1e6;
+            double calls = d(o, "attrs") * d(o, "jni_call_ns") / 1e6;
+            double bound = d(o, "java_only_ms") + 3 * calls;
             // The least a reader that checks what it reads could cost: the seven calls ours makes per value (the
             // element, the instanceof Attribute check that makes reading its fields safe, its name and value,
             // the name's identity, the box's class check, the primitive field), still with no mapping and no
             // encoding.
-            double checked = d(o, "java_only_ms") + 7 * d(o, "attrs") * d(o, "jni_call_ns") / 1e6;
+            double checked = d(o, "java_only_ms") + 7 * calls;
+            // As ratios to the floor: the paired Java work ratio plus the calls over the floor's median.
+            double javaRatio = d(o, "java_ratio");
             System.out.printf("%6d tasks: Java work %.2f (÷ floor %.2f; %s values), unpacking %.2f (%.0f ns per value), "
                     + "one JNI call %.1f ns; Java work + 3 calls per value %.2f ms, ÷ floor %.2f; "
                     + "Java work + 7 calls per value %.2f ms, ÷ floor %.2f%n", n,
-                    d(o, "java_only_ms"), d(o, "java_only_ms") / d(o, "floor_ms"), o.get("java_only_attrs"), unpack,
-                    1e6 * unpack / d(o, "attrs"), d(o, "jni_call_ns"), bound, bound / d(o, "floor_ms"), checked,
-                    checked / d(o, "floor_ms"));
+                    d(o, "java_only_ms"), javaRatio, o.get("java_only_attrs"), unpack,
+                    1e6 * unpack / d(o, "attrs"), d(o, "jni_call_ns"), bound, javaRatio + 3 * calls / d(o, "floor_ms"),
+                    checked, javaRatio + 7 * calls / d(o, "floor_ms"));
         }
         if (points.size() >= 2) {
             // Least squares line through (tasks, ours ms).
@@ -162,7 +176,7 @@ final class Report {
         String big = Double.isNaN(last) ? "" : Integer.toString((int) last);
         Map<String, String> o = find("ours", "tasks", big);
         Map<String, String> j = find("jmx", "tasks", big);
-        double oursFloor = d(o, "ours_ms") / d(o, "floor_ms");
+        double oursFloor = d(o, "ratio");
         double jmxOurs = d(j, "scrape_ms") / d(o, "ours_ms");
         double otelOurs = agentCost("otel", big) / d(o, "ours_cpu_ms");
         // Whole agent against whole agent (encoding and sending included), ours reading only the MBeans the

@@ -8,11 +8,11 @@
 //! The reader lives across the rounds, as in the agent, so the first rounds carry the warm-up (caches) and
 //! the caller drops them.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use jni::objects::{JClass, JLongArray};
+use jni::objects::{JClass, JLongArray, JObject};
 use jni::sys::{jint, jlong};
-use jni::{Env, EnvUnowned};
+use jni::{jni_sig, jni_str, Env, EnvUnowned};
 use opentelemetry::KeyValue;
 
 use super::mbeans::MBeanReader;
@@ -40,22 +40,31 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
     })
 }
 
-/// `NativeAgent.benchReadBreakdown(int rounds)`: `[attribute values, jni_call_ps, java_ns, …]` with one
-/// `java_ns` per round, or null after an error (logged). It breaks the "JNI read" phase of `benchCollect`
-/// down, on a reader of its own:
-/// - `java_ns`: the read's Java work alone. After three full reads (the caches and what each MBean declares
-///   are then learned), each round repeats the `queryNames` and `getAttributes` calls of a read without
-///   unpacking the results (`MBeanReader::read_java_only`). A read minus this is what crossing JNI value by
-///   value costs.
-/// - `jni_call_ps`: the cost of the cheapest JNI call that returns a reference (`MBeanReader::jni_call_ps`).
+/// `NativeAgent.benchPaired(int rounds, Runnable floor)`: the round-by-round comparison the benchmark's
+/// times and ratios come from. Each round runs, next to each other on the caller's thread, `floor.run()` (the
+/// pure-Java floor), one full collection as `benchCollect` runs it, and the read's Java work alone; even
+/// rounds in that order, odd rounds reversed, so that neither the floor nor the Java work always follows
+/// ours. A slow or fast stretch of the machine then lands on all three alike and cancels in each round's
+/// ratio, which one block of floor rounds followed by one of ours does not do.
+///
+/// The read's Java work alone, on a reader of its own: after three full reads (the caches and what each
+/// MBean declares are then learned), it repeats the `queryNames` and `getAttributes` calls of a read without
+/// unpacking the results (`MBeanReader::read_java_only`). A read minus this is what crossing JNI value by
+/// value costs. After the rounds, the cost of the cheapest JNI call that returns a reference
+/// (`MBeanReader::jni_call_ps`).
+///
+/// Returns `[attributes, mbeans, series, bytes, java_values, jni_call_ps, floor_ns, read_ns, map_ns,
+/// encode_ns, java_ns, …]` with one quintuple per round, or null after an error (logged; an exception the
+/// floor threw stays pending for the caller).
 #[no_mangle]
-pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchReadBreakdown<'l>(
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchPaired<'l>(
     unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     rounds: jint,
+    floor: JObject<'l>,
 ) -> JLongArray<'l> {
-    long_array("benchReadBreakdown", unowned, |env| {
-        java_only_rounds(env, rounds.max(1) as usize)
+    long_array("benchPaired", unowned, |env| {
+        paired_rounds(env, rounds.max(1) as usize, &floor)
     })
 }
 
@@ -90,56 +99,151 @@ fn default_plan() -> (MetricsConfig, ReadPlan) {
 /// Calls timed for the JNI call cost.
 const CALIBRATION_CALLS: usize = 1 << 20;
 
-fn java_only_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
-    let (_, plan) = default_plan();
-    let mut reader = MBeanReader::new(env)?;
-    for _ in 0..3 {
-        reader.read(env, &plan);
-    }
-    let mut out = vec![0 as jlong; 2 + rounds];
-    for round in 0..rounds {
-        let begun = Instant::now();
-        out[0] = reader.read_java_only(env, &plan)? as jlong;
-        out[2 + round] = begun.elapsed().as_nanos() as jlong;
-    }
-    out[1] = reader.jni_call_ps(env, &plan, CALIBRATION_CALLS)? as jlong;
-    drop(reader);
-    Ok(out)
+/// One full collection's parts, living across rounds as they live across cycles in the agent.
+struct Collection {
+    metrics: MetricsConfig,
+    plan: ReadPlan,
+    reader: MBeanReader,
+    encoder: Encoder,
+    stalls: StallWatch,
+    mapper: Mapper,
 }
 
-fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
-    let (metrics, plan) = default_plan();
-    let mut reader = MBeanReader::new(env)?;
-    let encoder = Encoder::new(&[KeyValue::new("service.name", "kafka-connect")], SystemTime::now());
-    let mut stalls = StallWatch::new(metrics.stall_intervals);
-    let mut mapper = Mapper::default();
-    let mut out = vec![0 as jlong; HEADER + 3 * rounds];
-    for round in 0..rounds {
+/// What one round of [`Collection::round`] measured.
+struct Round {
+    read: Duration,
+    map: Duration,
+    encode: Duration,
+    attributes: u64,
+    mbeans: u64,
+    series: usize,
+    bytes: usize,
+}
+
+impl Round {
+    /// Attributes, MBeans, series, bytes: the first values of both entries' arrays.
+    fn header(&self) -> [jlong; HEADER] {
+        [
+            self.attributes as jlong,
+            self.mbeans as jlong,
+            self.series as jlong,
+            self.bytes as jlong,
+        ]
+    }
+}
+
+impl Collection {
+    fn new(env: &mut Env<'_>) -> jni::errors::Result<Collection> {
+        let (metrics, plan) = default_plan();
+        Ok(Collection {
+            reader: MBeanReader::new(env)?,
+            encoder: Encoder::new(&[KeyValue::new("service.name", "kafka-connect")], SystemTime::now()),
+            stalls: StallWatch::new(metrics.stall_intervals),
+            mapper: Mapper::default(),
+            metrics,
+            plan,
+        })
+    }
+
+    fn round(&mut self, env: &mut Env<'_>) -> Round {
         let begun = Instant::now();
-        let snapshot = reader.read(env, &plan);
+        let snapshot = self.reader.read(env, &self.plan);
         let read = begun.elapsed();
 
         let mapped = Instant::now();
-        let mut obs = mapper.map(&snapshot);
-        if metrics.groups.contains("task") {
-            stalls.observe(&mut obs, Instant::now());
+        let mut obs = self.mapper.map(&snapshot);
+        if self.metrics.groups.contains("task") {
+            self.stalls.observe(&mut obs, Instant::now());
         }
         let map = mapped.elapsed();
 
         let encoded = Instant::now();
         let mut bytes = 0;
-        encoder.encode_each(&obs, SystemTime::now(), |body| bytes += body.len());
+        self.encoder
+            .encode_each(&obs, SystemTime::now(), |body| bytes += body.len());
         let encode = encoded.elapsed();
+        Round {
+            read,
+            map,
+            encode,
+            attributes: snapshot.stats.attributes,
+            mbeans: snapshot.stats.mbeans,
+            series: obs.series_count(),
+            bytes,
+        }
+    }
+}
 
-        out[0] = snapshot.stats.attributes as jlong;
-        out[1] = snapshot.stats.mbeans as jlong;
-        out[2] = obs.series_count() as jlong;
-        out[3] = bytes as jlong;
-        for (i, d) in [read, map, encode].into_iter().enumerate() {
+fn collect_rounds(env: &mut Env<'_>, rounds: usize) -> jni::errors::Result<Vec<jlong>> {
+    let mut collection = Collection::new(env)?;
+    let mut out = vec![0 as jlong; HEADER + 3 * rounds];
+    for round in 0..rounds {
+        let r = collection.round(env);
+        out[..HEADER].copy_from_slice(&r.header());
+        for (i, d) in [r.read, r.map, r.encode].into_iter().enumerate() {
             out[HEADER + 3 * round + i] = d.as_nanos() as jlong;
         }
     }
     // The reader's global references are released here, on this attached thread.
-    drop(reader);
+    drop(collection);
     Ok(out)
+}
+
+/// Values before the per-round quintuples of `benchPaired`: `HEADER`'s four, then the Java work's value
+/// count and one JNI call's cost.
+const PAIRED_HEADER: usize = HEADER + 2;
+
+fn paired_rounds(env: &mut Env<'_>, rounds: usize, floor: &JObject<'_>) -> jni::errors::Result<Vec<jlong>> {
+    let mut collection = Collection::new(env)?;
+    let mut java_only = MBeanReader::new(env)?;
+    for _ in 0..3 {
+        java_only.read(env, &collection.plan);
+    }
+    let mut out = vec![0 as jlong; PAIRED_HEADER + 5 * rounds];
+    let mut java_values = 0;
+    for round in 0..rounds {
+        let reversed = round % 2 == 1;
+        let (mut floor_time, mut java_time) = (Duration::ZERO, Duration::ZERO);
+        if reversed {
+            java_time = time_java_work(env, &mut java_only, &collection.plan, &mut java_values)?;
+        } else {
+            floor_time = time_floor(env, floor)?;
+        }
+        let r = collection.round(env);
+        if reversed {
+            floor_time = time_floor(env, floor)?;
+        } else {
+            java_time = time_java_work(env, &mut java_only, &collection.plan, &mut java_values)?;
+        }
+        out[..HEADER].copy_from_slice(&r.header());
+        let at = PAIRED_HEADER + 5 * round;
+        for (i, d) in [floor_time, r.read, r.map, r.encode, java_time].into_iter().enumerate() {
+            out[at + i] = d.as_nanos() as jlong;
+        }
+    }
+    out[HEADER] = java_values as jlong;
+    out[HEADER + 1] = java_only.jni_call_ps(env, &collection.plan, CALIBRATION_CALLS)? as jlong;
+    // The readers' global references are released here, on this attached thread.
+    drop(java_only);
+    drop(collection);
+    Ok(out)
+}
+
+/// One `floor.run()`.
+fn time_floor(env: &mut Env<'_>, floor: &JObject<'_>) -> jni::errors::Result<Duration> {
+    let begun = Instant::now();
+    env.call_method(floor, jni_str!("run"), jni_sig!("()V"), &[])?;
+    Ok(begun.elapsed())
+}
+
+/// One read's Java work alone; `values` becomes the number of values its `getAttributes` calls returned.
+fn time_java_work(
+    env: &mut Env<'_>,
+    reader: &mut MBeanReader,
+    plan: &ReadPlan,
+    values: &mut u64,
+) -> jni::errors::Result<Duration> {
+    let begun = Instant::now();
+    *values = reader.read_java_only(env, plan)?;
+    Ok(begun.elapsed())
 }

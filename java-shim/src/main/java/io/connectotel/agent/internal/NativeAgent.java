@@ -29,8 +29,10 @@ public final class NativeAgent {
     static native long[] benchCollect(int rounds);
 
     /**
-     * Implemented only by test builds of the library: the collection benchmark's breakdown of a read,
-     * {@code [attributes, jniCallPicos, javaOnlyNanos, ...]}, one time per round ({@code src/jni/bench.rs}).
+     * Implemented only by test builds of the library: the collection benchmark's paired rounds, each running
+     * {@code floor}, one full collection and the read's Java work alone next to each other;
+     * {@code [attributes, mbeans, series, bytes, javaValues, jniCallPicos, floorNanos, readNanos, mapNanos,
+     * encodeNanos, javaOnlyNanos, ...]}, one quintuple per round ({@code src/jni/bench.rs}).
      */
-    static native long[] benchReadBreakdown(int rounds);
+    static native long[] benchPaired(int rounds, Runnable floor);
 }
