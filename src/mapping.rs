@@ -484,6 +484,9 @@ struct Kept {
     /// Which census is in use: it changes only when an MBean of the `kafka.connect` domain comes or goes, or
     /// a connector type changes.
     census: u64,
+    /// Each bucket's length last cycle (per group, per rule), its capacity this cycle: growing 50,000
+    /// series by doubling would copy them again.
+    bucket_lens: Vec<Vec<usize>>,
 }
 
 struct KeptAttributes {
@@ -624,10 +627,20 @@ fn map_with(snapshot: &Snapshot, census: &Census, kept: &mut Kept) -> Observatio
     let mut out = Observations::default();
     // Per group, per rule: hashing the metric name once per rule instead of once per series.
     // The last one of a group is its info metric's.
-    let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS.iter().map(|g| vec![Vec::new(); g.metrics.len() + 1]).collect();
+    let last = &kept.bucket_lens;
+    let mut buckets: Vec<Vec<Vec<Series>>> = GROUPS
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            (0..=group.metrics.len())
+                .map(|r| Vec::with_capacity(last.get(g).and_then(|lens| lens.get(r)).copied().unwrap_or(0)))
+                .collect()
+        })
+        .collect();
     for sample in &snapshot.mbeans {
         map_mbean(sample, census, kept, &mut buckets[sample.group], &mut out);
     }
+    kept.bucket_lens = buckets.iter().map(|rules| rules.iter().map(Vec::len).collect()).collect();
     for (group, rules) in GROUPS.iter().zip(buckets) {
         let names = group.metrics.iter().map(|r| r.name).chain(group.info_metric);
         for (name, series) in names.zip(rules) {
