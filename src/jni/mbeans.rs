@@ -356,15 +356,21 @@ fn clear(env: &mut Env<'_>) {
 
 fn java_string(env: &mut Env<'_>, obj: JObject<'_>) -> JResult<String> {
     let s: JString = env.cast_local::<JString>(obj)?;
-    s.try_to_string(env)
+    typed_string(env, &s)
 }
 
-/// A `String`-typed value (field, return value or checked instance) as a Rust `String`.
+/// A `String`-typed value (field, return value or checked instance) as a Rust `String`. No exception may
+/// be pending.
 fn typed_string(env: &Env<'_>, obj: &JObject<'_>) -> JResult<String> {
-    // SAFETY: callers pass only references to java.lang.String instances (or null, which try_to_string
-    // reports as an error).
-    let s = unsafe { env.as_cast_unchecked::<JString>(obj) };
-    s.try_to_string(env)
+    if obj.is_null() {
+        return Err(JniError::NullPtr("string"));
+    }
+    let mut chars = Vec::new();
+    // SAFETY: callers pass only live references to java.lang.String instances (null excluded above) with no
+    // exception pending.
+    unsafe { raw::string_chars(env, obj, &mut chars) };
+    // Java strings may hold unpaired surrogates, which UTF-8 cannot; they become U+FFFD.
+    Ok(String::from_utf16_lossy(&chars))
 }
 
 impl MBeanReader {
@@ -478,17 +484,9 @@ impl MBeanReader {
         if s.is_null() {
             return Err(JniError::NullPtr("canonical name"));
         }
-        let raw = env.get_raw();
         // SAFETY: `s` is a live local reference to a java.lang.String (the field and the method are typed
         // String, null excluded above) and no exception is pending (the call above would have failed).
-        // GetStringLength and GetStringRegion throw nothing for a region within the string, and the buffer
-        // holds `len` chars.
-        unsafe {
-            let len = ((**raw).v1_1.GetStringLength)(raw, s.as_raw());
-            self.canonical.clear();
-            self.canonical.resize(len.max(0) as usize, 0);
-            ((**raw).v1_2.GetStringRegion)(raw, s.as_raw(), 0, len, self.canonical.as_mut_ptr());
-        }
+        unsafe { raw::string_chars(env, &s, &mut self.canonical) };
         env.delete_local_ref(s);
         Ok(())
     }
