@@ -3,8 +3,9 @@
 # (bench/collection/ConnectWorker.java: kafka-clients' Metrics + JmxReporter), measured in one run:
 #   floor         a pure-Java queryNames + getAttributes loop for the same MBeans and attributes (same JVM)
 #   ours          one full collection (JNI reads, snapshot, mapping, the OTLP request bodies; not the
-#                 sending) through NativeAgent.benchCollect of the test-hooks jar, in the same JVM, and the
-#                 read broken down (its Java work alone, one JNI call) through NativeAgent.benchReadBreakdown
+#                 sending) through the test-hooks jar, in the same JVM: timed in rounds that run the floor,
+#                 ours and the read's Java work alone next to each other (NativeAgent.benchPaired), CPU and
+#                 heap from blocks of rounds of one side (NativeAgent.benchCollect)
 #   jmx_exporter  time per scrape of jmx_prometheus_javaagent's endpoint, Connect rules after Strimzi's
 #   otel agent    process CPU per interval of a JVM with the OpenTelemetry Java agent
 #                 (otel.jmx.target.system=experimental-kafka-connect) over the same JVM without an agent
