@@ -640,7 +640,10 @@ fn map_with(snapshot: &Snapshot, census: &Census, kept: &mut Kept) -> Observatio
     for sample in &snapshot.mbeans {
         map_mbean(sample, census, kept, &mut buckets[sample.group], &mut out);
     }
-    kept.bucket_lens = buckets.iter().map(|rules| rules.iter().map(Vec::len).collect()).collect();
+    kept.bucket_lens = buckets
+        .iter()
+        .map(|rules| rules.iter().map(Vec::len).collect())
+        .collect();
     for (group, rules) in GROUPS.iter().zip(buckets) {
         let names = group.metrics.iter().map(|r| r.name).chain(group.info_metric);
         for (name, series) in names.zip(rules) {

@@ -1,5 +1,6 @@
-//! Test builds only (feature `test-hooks`): `NativeAgent.benchCollect(rounds)`, the "ours" column of the
-//! collection benchmark (`scripts/bench-collection.sh`, `bench/collection/`).
+//! Test builds only (feature `test-hooks`): `NativeAgent.benchCollect(rounds)` and
+//! `NativeAgent.benchPaired(rounds, floor)`, the "ours" column of the collection benchmark
+//! (`scripts/bench-collection.sh`, `bench/collection/`).
 //!
 //! A round is one full collection on the caller's thread, along the agent's collect loop: the `ReadPlan` of
 //! the default configuration, the JNI `MBeanReader`, the `Mapper` and stall detection, then the OTLP
@@ -54,8 +55,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
 /// (`MBeanReader::jni_call_ps`).
 ///
 /// Returns `[attributes, mbeans, series, bytes, java_values, jni_call_ps, floor_ns, read_ns, map_ns,
-/// encode_ns, java_ns, …]` with one quintuple per round, or null after an error (logged; an exception the
-/// floor threw stays pending for the caller).
+/// encode_ns, java_ns, …]` with one quintuple per round, or null after an error (logged).
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchPaired<'l>(
     unowned: EnvUnowned<'l>,
