@@ -98,7 +98,7 @@ pub unsafe fn is_same_object(env: &Env<'_>, a: &JObject<'_>, b: &JObject<'_>) ->
     unsafe { ((**raw).v1_1.IsSameObject)(raw, a.as_raw(), b.as_raw()) }
 }
 
-/// The UTF-16 contents of `s` into `buf` (cleared first): two calls, where jni-rs's `JString::to_string`
+/// The UTF-16 contents of `s` into `buf` (cleared first): two calls, where jni-rs's `JString::try_to_string`
 /// has the JVM allocate a modified-UTF-8 copy, formats it into a `String` and releases the copy through an
 /// attach-guarded frame (a sixth of unpacking all values, in perf, while few values are text).
 ///
