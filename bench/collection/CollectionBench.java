@@ -92,7 +92,7 @@ public final class CollectionBench {
 
     static void ours(int[] sizes, int warmup, int rounds) throws Exception {
         Method collect = benchCollect();
-        Method paired = benchPaired();
+        Method paired = nativeAgent("benchPaired", int.class, Runnable.class);
         ConnectWorker worker = new ConnectWorker();
         Floor floor = new Floor();
         for (int n : sizes) {
@@ -168,18 +168,7 @@ public final class CollectionBench {
      * {@code warmup} rounds are dropped. Each round's ratios are taken within the round.
      */
     static void pairedRounds(Method paired, Floor floor, int warmup, int rounds, Side f, Side o) throws Exception {
-        long[] r;
-        try {
-            r = (long[]) paired.invoke(null, warmup + rounds, (Runnable) floor::collect);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof Error) {
-                throw (Error) e.getCause();
-            }
-            throw e;
-        }
-        if (r == null) {
-            throw new IllegalStateException("benchPaired failed (see the connect-otel line on stderr)");
-        }
+        long[] r = invoke(paired, warmup + rounds, (Runnable) floor::collect);
         o.attributes = r[0];
         o.mbeans = r[1];
         o.series = r[2];
@@ -201,22 +190,15 @@ public final class CollectionBench {
         }
     }
 
-    static Method nativeAgent(String name) throws Exception {
-        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent").getDeclaredMethod(name, int.class);
-        m.setAccessible(true);
-        return m;
-    }
-
-    static Method benchPaired() throws Exception {
-        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent")
-                .getDeclaredMethod("benchPaired", int.class, Runnable.class);
+    static Method nativeAgent(String name, Class<?>... parameters) throws Exception {
+        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent").getDeclaredMethod(name, parameters);
         m.setAccessible(true);
         return m;
     }
 
     /** {@code NativeAgent.benchCollect}, once the agent's daemon thread has loaded the library. */
     static Method benchCollect() throws Exception {
-        Method m = nativeAgent("benchCollect");
+        Method m = nativeAgent("benchCollect", int.class);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try {
@@ -232,9 +214,9 @@ public final class CollectionBench {
         }
     }
 
-    static long[] invoke(Method m, int rounds) throws Exception {
+    static long[] invoke(Method m, Object... args) throws Exception {
         try {
-            long[] r = (long[]) m.invoke(null, rounds);
+            long[] r = (long[]) m.invoke(null, args);
             if (r == null) {
                 throw new IllegalStateException(m.getName() + " failed (see the connect-otel line on stderr)");
             }
