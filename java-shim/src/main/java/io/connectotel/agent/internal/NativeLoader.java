@@ -42,15 +42,12 @@ final class NativeLoader {
             return;
         }
         String platform = platform();
-        if (platform == null) {
-            throw new LoadFailure("unsupported platform " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
-                    + " (this jar carries linux-x86_64; set " + Bootstrap.LIBRARY_PATH_KEY + " to a library built for it)");
-        }
         String resource = "/native/" + platform + "/libconnect_otel.so";
         byte[] bytes;
         try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new LoadFailure("the agent jar has no native library for " + platform + " (" + resource + ")");
+                throw new LoadFailure("no native library for " + platform + "; this jar carries "
+                        + String.join(", ", BuildInfo.platforms()));
             }
             bytes = in.readAllBytes();
         } catch (IOException e) {
@@ -79,16 +76,48 @@ final class NativeLoader {
         }
     }
 
+    /**
+     * This JVM's platform as the jar names its folders: {@code <os>-<arch>}, with {@code -musl} on a musl
+     * C library (Alpine). Also the name the "no native library" line gives for one the jar does not carry.
+     */
     static String platform() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String osName = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String os = osName.startsWith("linux") ? "linux"
+                : osName.startsWith("mac") ? "macos"
+                : osName.startsWith("windows") ? "windows"
+                : osName.replaceAll("[^a-z0-9]", "");
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        if (!os.startsWith("linux")) {
-            return null;
+        switch (arch) {
+            case "amd64":
+            case "x86_64":
+                arch = "x86_64";
+                break;
+            case "aarch64":
+            case "arm64":
+                arch = "aarch64";
+                break;
+            default:
+                arch = arch.replaceAll("[^a-z0-9_]", "");
         }
-        if (arch.equals("amd64") || arch.equals("x86_64")) {
-            return "linux-x86_64";
+        return os + "-" + arch + (os.equals("linux") && isMusl() ? "-musl" : "");
+    }
+
+    /**
+     * Whether this process runs on musl: its dynamic loader is musl's ({@code ld-musl-<arch>.so.1}, which is
+     * also musl's libc). A glibc JVM on Alpine's gcompat has musl underneath too, so the musl library is right
+     * there as well.
+     */
+    static boolean isMusl() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/maps"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                if (line.contains("/ld-musl-") || line.contains("/libc.musl-")) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // No /proc (an unusual sandbox): glibc is by far the common case.
         }
-        return null;
+        return false;
     }
 
     /** {@code <tmpdir>/connect-otel-<user>}, created 0700, and refused unless it is still ours and private. */
