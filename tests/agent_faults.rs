@@ -234,3 +234,20 @@ fn a_panic_in_native_code_never_reaches_the_jvm() {
     let (status, _, err) = jvm.exit(HANG);
     assert!(status.success(), "{err}");
 }
+
+#[test]
+fn a_platform_the_jar_does_not_carry_is_one_line_and_the_api_stays_a_no_op() {
+    // os.arch as the JVM of an IBM Z or POWER host reports it; the jar carries no library for either.
+    let mut jvm = JvmBuilder::new().jvm_arg("-Dos.arch=s390x").spawn();
+    jvm.cmd("worker");
+    jvm.wait_for_stderr("disabled", HANG);
+    assert_eq!(jvm.cmd("noop-check"), "recording=false valid=false");
+    let (status, _, err) = jvm.exit(HANG);
+    assert!(status.success(), "{err}");
+    let ours = lines_with(&err, "connect-otel:");
+    assert_eq!(
+        ours,
+        ["connect-otel: disabled: no native library for linux-s390x; this jar carries linux-x86_64"],
+        "{err}"
+    );
+}
