@@ -46,6 +46,9 @@ compile_classpath="$api_lib/connect-api-$CONNECT_API_VERSION.jar"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit-dirty"; fi
+# Jar entries dated by the commit, not the clock, so the same commit gives the same jar (the libraries already
+# are byte for byte the same from one build to the next).
+jar_date=$(git log -1 --format=%cI 2>/dev/null || echo 2026-01-01T00:00:00Z)
 
 # build <platform> [cargo args...]: the release library for one platform.
 build() {
@@ -76,13 +79,19 @@ Enable-Native-Access: ALL-UNNAMED
 MF
   mkdir -p "$(dirname "$out")"
   rm -f "$out"
-  (cd "$classes" && jar --create --file "$root/$out" --manifest MANIFEST.MF io native)
+  (cd "$classes" && jar --create --date="$jar_date" --file "$root/$out" --manifest MANIFEST.MF io native)
   # The tracing API alone, for connectors to compile against (provided/compileOnly) or bundle.
-  (cd "$classes" && jar --create --file "$root/build/connect-otel-api.jar" io/connectotel/api)
+  (cd "$classes" && jar --create --date="$jar_date" --file "$root/build/connect-otel-api.jar" io/connectotel/api)
   rm -rf "$classes"
   echo "build: $out ($(stat -c %s "$out") bytes; $carried)"
 }
 
+if [ "${1:-}" = "--test" ]; then
+  # First, so that the plain build below leaves the x86_64 target without test hooks (and up to date for a
+  # later scripts/build.sh). Same target dir: only this crate is rebuilt for the other feature set.
+  build linux-x86_64 --features test-hooks
+  package build/test/connect-otel-agent.jar linux-x86_64
+fi
 rm -rf build/native
 for platform in $platforms; do
   build "$platform"
@@ -91,10 +100,3 @@ for platform in $platforms; do
 done
 # shellcheck disable=SC2086
 package build/connect-otel-agent.jar $platforms
-
-if [ "${1:-}" = "--test" ]; then
-  # Same target dir: only this crate is rebuilt for the other feature set, not its dependencies.
-  build linux-x86_64 --features test-hooks
-  package build/test/connect-otel-agent.jar linux-x86_64
-  build linux-x86_64
-fi
