@@ -13,7 +13,8 @@ if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
 fi
 
 scripts/setup.sh
-scripts/build.sh --test
+# Builds the jars (scripts/build.sh --test) and writes the release artifacts that tests/release_artifacts.rs checks.
+scripts/dist.sh --test
 scripts/fetch-test-deps.sh
 scripts/build-otelcol.sh
 scripts/build-prometheus.sh
