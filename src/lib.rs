@@ -8,6 +8,7 @@
 pub mod log;
 
 pub mod agent;
+pub mod check;
 pub mod config;
 pub mod encode;
 pub mod failures;
