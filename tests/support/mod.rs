@@ -652,6 +652,8 @@ pub struct JvmBuilder {
     agent_args: String,
     env: Vec<(String, String)>,
     jvm_args: Vec<String>,
+    program_args: Vec<String>,
+    current_dir: Option<PathBuf>,
     java: String,
 }
 
@@ -662,6 +664,8 @@ impl JvmBuilder {
             agent_args: String::new(),
             env: Vec::new(),
             jvm_args: Vec::new(),
+            program_args: Vec::new(),
+            current_dir: None,
             java: std::env::var("CONNECT_OTEL_TEST_JAVA").unwrap_or_else(|_| "java".into()),
         }
     }
@@ -685,6 +689,19 @@ impl JvmBuilder {
         self.jvm_args.push(a.into());
         self
     }
+    /// After the main class, as a worker's properties file follows Connect's (it ends up in `sun.java.command`).
+    pub fn program_arg(mut self, a: &str) -> Self {
+        self.program_args.push(a.into());
+        self
+    }
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.current_dir = Some(dir.to_path_buf());
+        self
+    }
+    pub fn java(mut self, java: &str) -> Self {
+        self.java = java.into();
+        self
+    }
     pub fn spawn(self) -> Jvm {
         let mut cmd = Command::new(&self.java);
         // Keep the test hermetic: no OTEL_* from the environment running the tests.
@@ -701,7 +718,11 @@ impl JvmBuilder {
         cmd.args(&self.jvm_args)
             .arg("-cp")
             .arg(fixture_classpath())
-            .arg("ConnectFixture");
+            .arg("ConnectFixture")
+            .args(&self.program_args);
+        if let Some(dir) = &self.current_dir {
+            cmd.current_dir(dir);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -731,6 +752,10 @@ impl JvmBuilder {
 }
 
 impl Jvm {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends one fixture command and returns its reply line.
     pub fn cmd(&mut self, line: &str) -> String {
         let stdin = self.stdin.as_mut().expect("stdin open");
