@@ -407,6 +407,25 @@ fn bad_targets_get_one_line_each_and_are_left_as_they_were() {
         eprintln!("not root or no setpriv: the other-user case is not run here");
     }
 
+    // A JVM that refuses attach: told apart by the JDK from its performance data, so it is not even signalled
+    // (a signalled one would print a thread dump onto its standard output, the fixture's command channel).
+    let mut closed = fixture_worker(
+        JvmBuilder::new().without_agent().jvm_arg("-XX:+DisableAttachMechanism"),
+        &worker_dir("bad-closed"),
+    );
+    let out = attach(&["--force", &closed.pid().to_string()]);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.line().starts_with(&format!(
+            "connect-otel: cannot attach to {}: The VM does not support the attach mechanism",
+            closed.pid()
+        )),
+        "{}",
+        out.line()
+    );
+    closed.cmd("connector late source 1");
+    assert!(!closed.stderr().contains("connect-otel"), "{}", closed.stderr());
+
     // The target took no harm and has no agent: it answers, printed nothing of ours, and a forced attach works.
     jvm.cmd("connector late source 1");
     assert!(!jvm.stderr().contains("connect-otel"), "{}", jvm.stderr());

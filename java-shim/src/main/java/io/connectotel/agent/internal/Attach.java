@@ -157,9 +157,9 @@ public final class Attach {
             int theirs = (Integer) Files.getAttribute(proc, "unix:uid");
             // The JVM accepts attach requests only from its own user (and root).
             if (ours != 0 && ours != theirs) {
-                throw new Refused(REFUSED, "connect-otel: process " + pid + " belongs to user "
-                        + Files.getOwner(proc).getName() + " and this runs as " + System.getProperty("user.name")
-                        + ": run attach as that user (e.g. sudo -u " + Files.getOwner(proc).getName()
+                String owner = Files.getOwner(proc).getName();
+                throw new Refused(REFUSED, "connect-otel: process " + pid + " belongs to user " + owner + " and this runs as "
+                        + System.getProperty("user.name") + ": run attach as that user (e.g. sudo -u " + owner
                         + " java -jar ...); nothing done");
             }
         } catch (IOException | UnsupportedOperationException | ClassCastException e) {
