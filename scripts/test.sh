@@ -16,6 +16,7 @@ scripts/setup.sh
 # Builds the jars (scripts/build.sh --test) and writes the release artifacts that tests/release_artifacts.rs checks.
 scripts/dist.sh --test
 scripts/fetch-test-deps.sh
+scripts/fetch-cross-runtimes.sh >/dev/null  # qemu, musl and an arm64 JVM for tests/platform_*.rs
 scripts/build-otelcol.sh
 scripts/build-prometheus.sh
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
