@@ -289,7 +289,7 @@ impl MetricSender {
                         )
                         .await
                         .map(|_| ())
-                        .map_err(|s| format!("{:?}: {}", s.code(), s.message()))
+                        .map_err(|s| with_cause(format!("{:?}: {}", s.code(), s.message()), &s))
                 };
                 let handle = RUNTIME
                     .lock()
@@ -323,7 +323,7 @@ impl MetricSender {
                     .headers(headers.clone())
                     .body(body)
                     .send()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| with_cause(e.to_string(), &e))?;
                 let status = response.status();
                 if status.is_success() {
                     Ok(())
@@ -332,6 +332,19 @@ impl MetricSender {
                 }
             }
         }
+    }
+}
+
+/// `message` and the innermost cause of `e`, which says what happened ("Connection refused"), where tonic's and
+/// reqwest's own text only says where ("tcp connect error", "error sending request for url").
+fn with_cause(message: String, e: &dyn std::error::Error) -> String {
+    let mut root = e.source();
+    while let Some(next) = root.and_then(|r| r.source()) {
+        root = Some(next);
+    }
+    match root.map(|r| r.to_string()) {
+        Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
+        _ => message,
     }
 }
 
