@@ -9,7 +9,13 @@
  * Version of the native interface between the Java shim and this library. The shim refuses a library
  * whose version differs from the one it was built with.
  */
-#define CONNECT_OTEL_ABI_VERSION 2
+#define CONNECT_OTEL_ABI_VERSION 3
+
+/**
+ * Receives one line of the self-check (UTF-8, NUL-terminated, valid only during the call) and the caller's
+ * `context`.
+ */
+typedef void (*connect_otel_line_fn)(const char *line, void *context);
 
 /**
  * Returns [`CONNECT_OTEL_ABI_VERSION`].
@@ -20,5 +26,17 @@ uint32_t connect_otel_abi_version(void);
  * Returns the library version as a NUL-terminated static string (e.g. "0.1.0").
  */
 const char *connect_otel_version(void);
+
+/**
+ * Runs the self-check as the agent would see this process: `settings` in agent-argument form
+ * (`otel.exporter.otlp.endpoint=http://collector:4317,otel.connect.worker.config=/etc/kafka/connect.properties`,
+ * NULL or "" for none) over the `OTEL_*` environment. Calls `line` once per line of the report (a line starts
+ * with "✓ ", "✗ ", "- " for a check not made, or spaces for a detail). Returns the number of failed checks
+ * ("✗" lines); 0 means the agent will work here. Never longer than the configured export timeout plus a few
+ * seconds (at most about a minute). `line` may be NULL (only the count is wanted); `context` is passed through.
+ */
+int32_t connect_otel_check(const char *settings,
+                           connect_otel_line_fn line,
+                           void *context);
 
 #endif  /* CONNECT_OTEL_H */

@@ -55,6 +55,39 @@ fn optional_string(env: &mut Env<'_>, s: &JString<'_>) -> jni::errors::Result<Op
     }
 }
 
+/// A `String[]` of key, value, key, value, … as a map (null array or elements skipped).
+fn string_pairs(
+    env: &mut Env<'_>,
+    array: &JObjectArray<'_, JString<'_>>,
+) -> jni::errors::Result<BTreeMap<String, String>> {
+    let mut pairs = BTreeMap::new();
+    if array.is_null() {
+        return Ok(pairs);
+    }
+    let n = array.len(env)?;
+    let mut i = 0;
+    while i + 1 < n {
+        let k = array.get_element(env, i)?;
+        let v = array.get_element(env, i + 1)?;
+        if let (Some(k), Some(v)) = (optional_string(env, &k)?, optional_string(env, &v)?) {
+            pairs.insert(k, v);
+        }
+        i += 2;
+    }
+    Ok(pairs)
+}
+
+/// The C ABI's string argument (`src/ffi.rs`), here because every `unsafe` line lives in this module: NULL
+/// reads as empty, invalid UTF-8 as replacement characters.
+pub(crate) fn c_string_lossy(s: *const std::ffi::c_char) -> String {
+    if s.is_null() {
+        return String::new();
+    }
+    // SAFETY: the C ABI's contract (include/connect_otel.h): a non-NULL argument is a NUL-terminated string
+    // that stays valid for the call, which is the only place this is called from.
+    unsafe { std::ffi::CStr::from_ptr(s) }.to_string_lossy().into_owned()
+}
+
 /// The collector thread's view of the JVM: attached as a daemon for its whole life.
 struct JniSource {
     vm: JavaVM,
@@ -115,19 +148,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
         .with_env(|env| -> jni::errors::Result<jint> {
             let args = optional_string(env, &agent_args)?.unwrap_or_default();
             let command = optional_string(env, &java_command)?;
-            let mut props = BTreeMap::new();
-            if !properties.is_null() {
-                let n = properties.len(env)?;
-                let mut i = 0;
-                while i + 1 < n {
-                    let k = properties.get_element(env, i)?;
-                    let v = properties.get_element(env, i + 1)?;
-                    if let (Some(k), Some(v)) = (optional_string(env, &k)?, optional_string(env, &v)?) {
-                        props.insert(k, v);
-                    }
-                    i += 2;
-                }
-            }
+            let props = string_pairs(env, &properties)?;
             Ok(match agent::start(&args, props, command, Box::new(jni_source)) {
                 Started::Running => 0,
                 Started::Disabled(reason) => {
@@ -165,6 +186,49 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l
         .with_env(|_env| -> jni::errors::Result<jint> { Ok(crate::ffi::connect_otel_abi_version() as jint) })
         .into_outcome();
     settle("version", outcome)
+}
+
+/// `NativeAgent.libraryVersion()`: the library's version (Cargo's), for the self-check's report.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_libraryVersion<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+) -> JString<'l> {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<JString<'l>> { env.new_string(env!("CARGO_PKG_VERSION")) })
+        .into_outcome();
+    settle("libraryVersion", outcome)
+}
+
+/// `NativeAgent.check(String agentArgs, String[] otelProperties, String workerConfig)`: the self-check's lines
+/// (`src/check.rs`), each starting with its mark, or null after an internal error (already logged). Blocks
+/// for at most the export timeout plus a little; called only by `java -jar … check`, never in a worker.
+#[no_mangle]
+pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_check<'l>(
+    mut unowned: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    agent_args: JString<'l>,
+    properties: JObjectArray<'l, JString<'l>>,
+    worker_config: JString<'l>,
+) -> JObjectArray<'l, JString<'l>> {
+    let outcome = unowned
+        .with_env(|env| -> jni::errors::Result<JObjectArray<'l, JString<'l>>> {
+            let args = optional_string(env, &agent_args)?.unwrap_or_default();
+            let props = string_pairs(env, &properties)?;
+            let worker_config = optional_string(env, &worker_config)?;
+            let sources = crate::config::Sources::new(&args, props, crate::config::otel_environment());
+            let lines = crate::check::run(&sources, worker_config.as_deref());
+            let empty = JString::null();
+            let array = JObjectArray::<JString>::new(env, lines.len(), &empty)?;
+            for (i, line) in lines.iter().enumerate() {
+                let s = env.new_string(line.render())?;
+                array.set_element(env, i, &s)?;
+                env.delete_local_ref(s);
+            }
+            Ok(array)
+        })
+        .into_outcome();
+    settle("check", outcome)
 }
 
 /// `NativeAgent.submitSpan(byte[] buffer, int length)`: called on connector threads with the thread's reused

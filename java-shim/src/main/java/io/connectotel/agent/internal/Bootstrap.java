@@ -10,7 +10,7 @@ import java.util.Map;
  */
 public final class Bootstrap {
     /** Must equal the library's {@code CONNECT_OTEL_ABI_VERSION}. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     static final String LIBRARY_PATH_KEY = "otel.connect.library.path";
 
     private Bootstrap() {}

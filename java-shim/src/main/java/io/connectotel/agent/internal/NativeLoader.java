@@ -34,25 +34,41 @@ final class NativeLoader {
 
     static void load(String explicitPath) throws LoadFailure {
         if (explicitPath != null && !explicitPath.isEmpty()) {
-            Path p = Paths.get(explicitPath).toAbsolutePath();
-            if (!Files.isRegularFile(p)) {
-                throw new LoadFailure("native library " + p + " (from " + Bootstrap.LIBRARY_PATH_KEY + ") does not exist");
-            }
-            loadFile(p);
+            loadFile(explicitFile(explicitPath));
             return;
         }
-        String platform = platform();
-        String resource = "/native/" + platform + "/libconnect_otel.so";
-        byte[] bytes;
+        loadFile(extract(bundled(platform())));
+    }
+
+    /** The library at {@code otel.connect.library.path}, which must exist. */
+    static Path explicitFile(String explicitPath) throws LoadFailure {
+        Path p = Paths.get(explicitPath).toAbsolutePath();
+        if (!Files.isRegularFile(p)) {
+            throw new LoadFailure("native library " + p + " (from " + Bootstrap.LIBRARY_PATH_KEY + ") does not exist");
+        }
+        return p;
+    }
+
+    /** The jar's library for {@code platform}. */
+    static byte[] bundled(String platform) throws LoadFailure {
+        String resource = resource(platform);
         try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new LoadFailure("no native library for " + platform + "; this jar carries "
                         + String.join(", ", BuildInfo.platforms()));
             }
-            bytes = in.readAllBytes();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new LoadFailure("cannot read " + resource + " from the agent jar: " + e);
         }
+    }
+
+    static String resource(String platform) {
+        return "/native/" + platform + "/libconnect_otel.so";
+    }
+
+    /** Writes {@code bytes} into the private directory (unless an identical file of ours is there) and returns the file. */
+    static Path extract(byte[] bytes) throws LoadFailure {
         String hash = sha256(bytes);
         Path dir = privateDirectory();
         Path target = dir.resolve("libconnect_otel-" + hash.substring(0, 16) + ".so");
@@ -65,10 +81,10 @@ final class NativeLoader {
         } catch (IOException e) {
             throw new LoadFailure("cannot extract the native library into " + dir + ": " + e);
         }
-        loadFile(target);
+        return target;
     }
 
-    private static void loadFile(Path p) throws LoadFailure {
+    static void loadFile(Path p) throws LoadFailure {
         try {
             System.load(p.toString());
         } catch (UnsatisfiedLinkError e) {
@@ -121,7 +137,7 @@ final class NativeLoader {
     }
 
     /** {@code <tmpdir>/connect-otel-<user>}, created 0700, and refused unless it is still ours and private. */
-    private static Path privateDirectory() throws LoadFailure {
+    static Path privateDirectory() throws LoadFailure {
         String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
         Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "connect-otel-" + user);
         try {
