@@ -89,16 +89,10 @@ pub fn failures(lines: &[Line]) -> usize {
 
 fn configuration_lines(sources: &Sources, config: &AgentConfig, problems: &[config::Problem]) -> Vec<Line> {
     let given = given_settings(sources);
-    let mut lines = Vec::new();
-    if problems.is_empty() {
-        lines.push(Line::new(
-            Mark::Pass,
-            format!("configuration: no problems ({} settings given)", given.len()),
-        ));
-    }
-    for p in problems {
-        lines.push(Line::new(Mark::Fail, format!("configuration: {}", p.0)));
-    }
+    let mut lines: Vec<Line> = problems
+        .iter()
+        .map(|p| Line::new(Mark::Fail, format!("configuration: {}", p.0)))
+        .collect();
     if config.sdk_disabled {
         lines.push(Line::new(
             Mark::Fail,
@@ -108,6 +102,12 @@ fn configuration_lines(sources: &Sources, config: &AgentConfig, problems: &[conf
         lines.push(Line::new(
             Mark::Fail,
             "configuration: metrics and traces are both off: the agent would do nothing",
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(Line::new(
+            Mark::Pass,
+            format!("configuration: no problems ({} settings given)", given.len()),
         ));
     }
     for s in &given {
@@ -652,7 +652,17 @@ mod tests {
         let (config, problems) = config::resolve(&s);
         let lines = configuration_lines(&s, &config, &problems);
         assert_eq!(failures(&lines), 1, "{}", rendered(&lines));
+        assert!(lines.iter().all(|l| l.mark != Mark::Pass), "{}", rendered(&lines));
         assert_eq!(collector_line(&config).mark, Mark::Skip);
+
+        let s = sources("", &[], &[("OTEL_SDK_DISABLED", "true")]);
+        let (config, problems) = config::resolve(&s);
+        let lines = configuration_lines(&s, &config, &problems);
+        assert_eq!(
+            lines[0].render(),
+            "✗ configuration: otel.sdk.disabled=true: the agent would do nothing"
+        );
+        assert!(lines.iter().all(|l| l.mark != Mark::Pass), "{}", rendered(&lines));
     }
 
     fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
