@@ -237,7 +237,8 @@ struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     fn problem(&mut self, key: &str, value: &str, origin: &str, expected: &str, consequence: &str) {
         self.problems.push(Problem(format!(
-            "{key}={value:?} ({origin}) is not valid: expected {expected}; {consequence}"
+            "{key}={} ({origin}) is not valid: expected {expected}; {consequence}",
+            crate::redact::shown(key, value)
         )));
     }
 
@@ -584,7 +585,8 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
                 GROUP_NAMES.join(", ")
             );
             r.problems.push(Problem(format!(
-                "unknown key {key}={value:?} ({origin}); expected {expected}; ignored"
+                "unknown key {key}={} ({origin}); expected {expected}; ignored",
+                crate::redact::shown(&key, value)
             )));
         }
     }
@@ -779,6 +781,27 @@ mod tests {
         );
         assert_eq!(a["otel.exporter.otlp.headers"], "a=1,b=2");
         assert_eq!(a["otel.connect.mbeans.include"], "kafka.connect:type=x,*;java.lang:*");
+    }
+
+    #[test]
+    fn problems_never_show_a_secret() {
+        let (_, p) = resolve_with(
+            "otel.connect.rest.pasword=hunter2,otel.exporter.otlp.metrics.endpoint=ftp://u:pw-in-url@h:4317",
+            &[],
+            &[("OTEL_METRIC_EXPORT_INTERVAL", &"x".repeat(100_000))],
+        );
+        let all: Vec<&str> = p.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(all.len(), 3, "{all:?}");
+        let joined = all.join("\n");
+        assert!(!joined.contains("hunter2") && !joined.contains("pw-in-url"), "{joined}");
+        assert!(
+            joined.contains("otel.connect.rest.pasword=<7 characters, not shown>"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("(100000 characters)") && joined.len() < 2_000,
+            "{joined}"
+        );
     }
 
     #[test]

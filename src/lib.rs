@@ -18,6 +18,7 @@ mod memory;
 pub mod metrics;
 pub mod objectname;
 pub mod otlp;
+pub mod redact;
 pub mod rules;
 pub mod sdk_log;
 pub mod snapshot;

@@ -37,17 +37,19 @@ static MIN_LEVEL: Lazy<Level> = Lazy::new(|| match std::env::var("OTEL_CONNECT_L
     _ => Level::Info,
 });
 
-/// Writes one line. Never panics: a closed stderr is ignored.
+/// Writes one line, with any URL's userinfo removed. Never panics: a closed stderr is ignored.
 pub fn write(level: Level, message: &str) {
     if level < *MIN_LEVEL {
         return;
     }
+    let message = crate::redact::without_userinfo(message);
     let line = format!("connect-otel: {}: {}\n", level.label(), message.replace('\n', " | "));
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// The line that says a part of the agent (or all of it) is off, and why.
 pub fn disabled(what: &str, reason: &str) {
+    let reason = crate::redact::without_userinfo(reason);
     let line = format!("connect-otel: disabled: {what}: {reason}\n");
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -251,3 +251,45 @@ fn a_platform_the_jar_does_not_carry_is_one_line_and_the_api_stays_a_no_op() {
         "{err}"
     );
 }
+
+/// Secrets given through every place a secret goes (URL userinfo, headers, the REST password, a misspelt
+/// key, the environment), with a collector that refuses so that export failures are logged too: no line the
+/// agent prints shows any of them.
+#[test]
+fn no_secret_reaches_any_line() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let for_grpc = format!(
+        "otel.exporter.otlp.endpoint=http://alice:Secret1@127.0.0.1:{closed},otel.exporter.otlp.headers=authorization=Secret2,\
+         otel.connect.rest.url=http://bob:Secret3@127.0.0.1:{closed},otel.connect.rest.password=Secret4,\
+         otel.connect.rest.pasword=Secret5,otel.metric.export.interval=500,otel.exporter.otlp.timeout=500"
+    );
+    let for_http = format!(
+        "otel.exporter.otlp.protocol=http/protobuf,otel.exporter.otlp.endpoint=http://carol:Secret6@127.0.0.1:{closed},\
+         otel.metric.export.interval=500,otel.exporter.otlp.timeout=500"
+    );
+    for args in [for_grpc, for_http] {
+        let mut jvm = JvmBuilder::new()
+            .args(&args)
+            .env("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-token=Secret7")
+            .env("OTEL_CONNECT_REST_PASSWROD", "Secret8")
+            .env("OTEL_CONNECT_LOG_LEVEL", "debug")
+            .spawn();
+        jvm.cmd("worker");
+        jvm.wait_for_stderr("metric export to", Duration::from_secs(20));
+        jvm.cmd("sleep 1200");
+        let (status, _, err) = jvm.exit(HANG);
+        assert!(status.success(), "{err}");
+        for n in 1..=8 {
+            assert!(!err.contains(&format!("Secret{n}")), "Secret{n} was logged:\n{err}");
+        }
+        // What the lines do say: the misspelt key by name, the endpoint without its userinfo.
+        if args.contains("rest.pasword") {
+            assert_eq!(
+                lines_with(&err, "unknown key otel.connect.rest.pasword=<7 characters, not shown>").len(),
+                1,
+                "{err}"
+            );
+        }
+        assert!(err.contains(&format!("http://***@127.0.0.1:{closed}")), "{err}");
+    }
+}
