@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{self, AgentConfig, ExporterConfig, Protocol, Sources};
 use crate::otlp::MetricSender;
-use crate::worker;
+use crate::{redact, worker};
 
 /// How a line reads: a check passed or failed, a check that could not be made, or a detail of the one above.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,8 @@ const COLLECTOR_SLACK: Duration = Duration::from_secs(2);
 /// string would blot out ordinary words.
 const MIN_REDACTED_LEN: usize = 4;
 const MASK: &str = "***";
+/// Longest value a detail line shows whole (as the agent's problem lines).
+const SHOWN_CHARS: usize = 120;
 
 /// Runs every check the library can make: configuration, collector, worker properties. `worker_config`
 /// (`--worker-config`) wins over `otel.connect.worker.config`.
@@ -182,7 +184,8 @@ fn is_header_key(key: &str) -> bool {
     key.starts_with("otel.exporter.otlp.") && key.ends_with(".headers")
 }
 
-/// Settings whose value is a file path, although a word of their key (`key`) looks secret.
+/// Settings whose value is a file path, although their key looks secret to [`redact::looks_secret`]: the
+/// check shows which files TLS uses.
 const PATH_SETTINGS: [&str; 4] = [
     "otel.exporter.otlp.client.key",
     "otel.exporter.otlp.metrics.client.key",
@@ -190,33 +193,10 @@ const PATH_SETTINGS: [&str; 4] = [
     "otel.exporter.otlp.logs.client.key",
 ];
 
-/// Whether a key (ours, OpenTelemetry's, or one in a `k=v` list) names a secret: one of its words is a word
-/// for a credential.
+/// The agent's rule for a key whose value may be a secret ([`redact::looks_secret`], typos included), less
+/// the key file paths.
 fn looks_secret(key: &str) -> bool {
-    if PATH_SETTINGS.contains(&key) {
-        return false;
-    }
-    let key = key.to_ascii_lowercase();
-    let compact: String = key.chars().filter(char::is_ascii_alphanumeric).collect();
-    key.split(['.', '_', '-']).any(|w| {
-        matches!(
-            w,
-            "password"
-                | "passwd"
-                | "pwd"
-                | "secret"
-                | "token"
-                | "key"
-                | "credential"
-                | "credentials"
-                | "auth"
-                | "authorization"
-                | "apikey"
-                | "cookie"
-        )
-    }) || ["password", "secret", "token", "apikey", "credential"]
-        .iter()
-        .any(|w| compact.contains(w))
+    !PATH_SETTINGS.contains(&key) && redact::looks_secret(key)
 }
 
 /// The value of `key` as the check shows it: header values, secret-looking keys' values and URL userinfo
@@ -238,6 +218,11 @@ pub fn masked(key: &str, value: &str) -> String {
     if looks_secret(key) {
         return MASK.to_string();
     }
+    let count = value.chars().count();
+    if count > SHOWN_CHARS {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        return format!("{}… ({count} characters)", mask_userinfo(&head));
+    }
     if key == "otel.resource.attributes" {
         if let Some(pairs) = config::parse_key_values(value) {
             return pairs
@@ -257,24 +242,9 @@ pub fn masked(key: &str, value: &str) -> String {
     mask_userinfo(value)
 }
 
-/// `scheme://user:password@host…` → `scheme://***@host…`, for every URL in `text`.
+/// `scheme://user:password@host…` → `scheme://***@host…`, for every URL in `text` (the rule of every log line).
 pub fn mask_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (before, after) = rest.split_at(at + 3);
-        out.push_str(before);
-        let authority_end = after.find(['/', '?', '#', ' ', ',', ';', ')']).unwrap_or(after.len());
-        match after[..authority_end].rfind('@') {
-            Some(userinfo_end) => {
-                out.push_str(MASK);
-                rest = &after[userinfo_end..];
-            }
-            None => rest = after,
-        }
-    }
-    out.push_str(rest);
-    out
+    redact::without_userinfo(text).into_owned()
 }
 
 /// The userinfo of every URL in `text`.
@@ -549,7 +519,11 @@ mod tests {
     #[test]
     fn secret_looking_keys_are_masked_and_paths_are_not() {
         assert_eq!(masked("otel.connect.rest.password", "hunter22"), "***");
-        assert_eq!(masked("otel.connect.rest.pasword.x", "hunter22"), "hunter22");
+        assert_eq!(masked("otel.connect.rest.pasword", "hunter22"), "***");
+        assert_eq!(
+            masked("otel.service.name", &"x".repeat(500)),
+            format!("{}… (500 characters)", "x".repeat(120))
+        );
         assert_eq!(masked("otel.something.api_key", "abcd"), "***");
         assert_eq!(masked("otel.something.accessToken", "abcd"), "***");
         assert_eq!(masked("otel.exporter.otlp.client.key", "/etc/k.pem"), "/etc/k.pem");
