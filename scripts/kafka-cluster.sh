@@ -5,11 +5,12 @@
 #   scripts/kafka-cluster.sh fetch
 #       Fetches the pinned Kafka (KAFKA_VERSION, default 4.3.1) from Maven Central into
 #       .cache/kafka-<version>/libs. A second run is offline.
-#   scripts/kafka-cluster.sh run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent]
+#   scripts/kafka-cluster.sh run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent] [--no-agent-on I]
 #       Starts the broker and the workers on free ports, prints one line
 #         ready dir=… broker=… workers=http://…,http://… pids=…,… version=… file-connectors=yes|no
 #       and stays in the foreground until its standard input closes or it gets a signal; then (and on any
-#       failure) it stops every process it started. Each process logs to DIR/<name>.log.
+#       failure) it stops every process it started. Each process logs to DIR/<name>.log. --no-agent-on I starts
+#       worker I (1-based) without the agent, ready for `java -jar connect-otel-agent.jar attach <pid>`.
 #
 # Environment: KAFKA_VERSION, KAFKA_JAVA (java binary for broker and workers), AGENT_JAR (default
 # build/connect-otel-agent.jar), OTEL_* (passed to the workers' agents).
@@ -108,7 +109,7 @@ wait_until() { # wait_until SECONDS DESCRIPTION PID COMMAND…
 rest_up() { curl -sf -o /dev/null "$1/"; }
 
 run() {
-  local workers=2 agent=1 agent_args=""
+  local workers=2 agent=1 agent_args="" bare=0
   dir=""
   while [ $# -gt 0 ]; do
     case $1 in
@@ -116,6 +117,7 @@ run() {
       --dir) dir=$2; shift 2 ;;
       --agent-args) agent_args=$2; shift 2 ;;
       --no-agent) agent=0; shift ;;
+      --no-agent-on) bare=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -180,8 +182,11 @@ offset.flush.interval.ms=2000
 scheduled.rebalance.max.delay.ms=3000
 EOF
     local agent_opt=()
-    if [ $agent = 1 ]; then
+    if [ $agent = 1 ] && [ "$i" != "$bare" ]; then
       if [ -n "$agent_args" ]; then agent_opt=("-javaagent:$AGENT_JAR=$agent_args"); else agent_opt=("-javaagent:$AGENT_JAR"); fi
+    elif [ "$i" = "$bare" ]; then
+      # What docs/attach.md tells operators to add: no JDK 21+ warning when the agent is attached later.
+      agent_opt=(-XX:+EnableDynamicAgentLoading)
     fi
     start "worker-$i" "$JAVA" "${jvm_opts[@]}" "${agent_opt[@]}" -cp "$libs/*:$root/build/e2e-plugins/*" \
       org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker-$i.properties"
@@ -203,5 +208,5 @@ EOF
 case "${1:-}" in
   fetch) fetch ;;
   run) shift; run "$@" ;;
-  *) echo "usage: $0 fetch | run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent]" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch | run [--workers N] [--dir DIR] [--agent-args ARGS] [--no-agent] [--no-agent-on I]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 //! End to end on real Kafka: a KRaft broker and two distributed Connect workers (Apache Kafka from Maven
 //! Central) with the release agent jar, traced and FileStream pipelines, a connector made to fail, a worker stopped and
-//! a connector deleted — checked through what a real OTLP receiver gets from each worker.
+//! a connector deleted — checked through what a real OTLP receiver gets from each worker. One worker starts with
+//! `-javaagent`; the other (the one that stays to the end) starts without and gets the agent from `attach` once
+//! its REST API is up, so every check covers both ways of starting it.
 
 mod support;
 
@@ -78,13 +80,14 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
         Some(&prometheus.otlp_endpoint()),
         &collector_dir,
     );
-    let cluster = Cluster::start(
+    let cluster = Cluster::start_attaching(
         2,
         &format!(
             "otel.exporter.otlp.endpoint={},otel.metric.export.interval=2000,otel.bsp.schedule.delay=500,\
              otel.connect.stall.intervals=4",
             collector.grpc
         ),
+        Some(0),
     );
     let ids: Vec<String> = (0..2).map(|i| cluster.worker_id(i)).collect();
     let w0 = cluster.workers[0].clone();
@@ -311,6 +314,18 @@ fn two_workers_on_real_kafka_export_what_connect_does() {
         );
         assert_eq!(r.get("kafka.version"), Some(&cluster.version));
         assert_eq!(r.get("service.name").map(String::as_str), Some("kafka-connect"));
+    }
+
+    // The attached worker (index 0, worker-1.log) passed the same identity checks; its agent started once, and
+    // with the options docs/attach.md gives (the script adds them) its JVM printed no JDK 21+/24+ warning.
+    let attached_log = cluster.log("worker-1");
+    assert_eq!(
+        attached_log.matches("connect-otel: info: started").count(),
+        1,
+        "{attached_log}"
+    );
+    for warning in ["loaded dynamically", "A restricted method"] {
+        assert!(!attached_log.contains(warning), "{warning}: {attached_log}");
     }
     // Per-connector and per-task groups, on whichever worker runs them.
     for name in [

@@ -1,5 +1,6 @@
 //! A real Kafka cluster for end-to-end tests: `scripts/kafka-cluster.sh run` (a KRaft broker and distributed
-//! Connect workers with the agent), a tiny REST client for Connect's API, and socket inspection.
+//! Connect workers with the agent, from `-javaagent` or attached once the worker is up), a tiny REST client for
+//! Connect's API, and socket inspection.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -20,6 +21,8 @@ pub struct Cluster {
     pub version: String,
     /// Whether Kafka's FileStream connectors are on the workers' classpath (not for every release here).
     pub file_connectors: bool,
+    /// The worker that started without the agent and got it by `attach`.
+    pub attached: Option<usize>,
 }
 
 fn field<'a>(line: &'a str, key: &str) -> &'a str {
@@ -31,6 +34,12 @@ fn field<'a>(line: &'a str, key: &str) -> &'a str {
 impl Cluster {
     /// Starts a broker and `workers` workers with the release agent jar and `agent_args`.
     pub fn start(workers: usize, agent_args: &str) -> Cluster {
+        Cluster::start_attaching(workers, agent_args, None)
+    }
+
+    /// Like [`Cluster::start`], but worker `attach` (0-based) starts without the agent and gets it, with the
+    /// same `agent_args`, from `java -jar connect-otel-agent.jar attach <pid>` once its REST API answers.
+    pub fn start_attaching(workers: usize, agent_args: &str, attach: Option<usize>) -> Cluster {
         let jar = root().join("build/connect-otel-agent.jar");
         assert!(jar.is_file(), "{} is missing: run scripts/build.sh", jar.display());
         let mut cmd = Command::new(root().join("scripts/kafka-cluster.sh"));
@@ -42,6 +51,9 @@ impl Cluster {
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
             cmd.env_remove(k);
         }
+        if let Some(i) = attach {
+            cmd.args(["--no-agent-on", &(i + 1).to_string()]);
+        }
         let mut child = cmd.spawn().expect("start scripts/kafka-cluster.sh");
         let stdin = child.stdin.take();
         let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -52,7 +64,7 @@ impl Cluster {
             line.starts_with("ready "),
             "the cluster did not start: {line:?} (see the lines above)"
         );
-        Cluster {
+        let cluster = Cluster {
             child,
             stdin,
             dir: PathBuf::from(field(&line, "dir")),
@@ -61,7 +73,39 @@ impl Cluster {
             pids: field(&line, "pids").split(',').map(|p| p.parse().unwrap()).collect(),
             version: field(&line, "version").trim().to_string(),
             file_connectors: field(&line, "file-connectors").trim() == "yes",
+            attached: attach,
+        };
+        if let Some(i) = attach {
+            cluster.attach(i, &jar, agent_args);
         }
+        cluster
+    }
+
+    /// `java -jar <jar> attach <pid> <agent_args>` with the workers' java, as an operator would run it.
+    fn attach(&self, i: usize, jar: &std::path::Path, agent_args: &str) {
+        let log = self.log(&format!("worker-{}", i + 1));
+        assert!(
+            !log.contains("connect-otel:"),
+            "worker {i} has an agent before the attach:\n{log}"
+        );
+        let java = std::env::var("KAFKA_JAVA").unwrap_or_else(|_| "java".into());
+        let mut cmd = Command::new(java);
+        cmd.arg("-jar").arg(jar).arg("attach").arg(self.pids[i].to_string());
+        if !agent_args.is_empty() {
+            cmd.arg(agent_args);
+        }
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+            cmd.env_remove(k);
+        }
+        let out = cmd.output().expect("run java -jar connect-otel-agent.jar attach");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains(&format!("runs in {} now", self.pids[i])),
+            "attach to worker {i} failed: {:?}\nstdout: {stdout}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("{}", stdout.trim());
     }
 
     /// `host:port` of worker `i`: Connect's worker id, and the agent's `service.instance.id`.
