@@ -44,6 +44,32 @@ pub fn agent_jar() -> PathBuf {
     jar
 }
 
+/// The release jar built by `scripts/build.sh`, with every platform's library.
+pub fn release_jar() -> PathBuf {
+    let jar = root().join("build/connect-otel-agent.jar");
+    assert!(jar.is_file(), "{} is missing: run scripts/build.sh", jar.display());
+    jar
+}
+
+/// The release jar's library for `platform` (e.g. linux-aarch64-musl), extracted into `dir` with the JDK's
+/// `jar` tool: what ships, not build/native/, which every build empties first.
+pub fn release_library(platform: &str, dir: &Path) -> PathBuf {
+    let entry = format!("native/{platform}/libconnect_otel.so");
+    let status = Command::new("jar")
+        .arg("xf")
+        .arg(release_jar())
+        .arg(&entry)
+        .current_dir(dir)
+        .status()
+        .expect("run jar");
+    let library = dir.join(&entry);
+    assert!(
+        status.success() && library.is_file(),
+        "build/connect-otel-agent.jar has no {entry}: run scripts/build.sh (all four platforms)"
+    );
+    library
+}
+
 pub fn fixture_classpath() -> String {
     let r = root();
     assert!(
