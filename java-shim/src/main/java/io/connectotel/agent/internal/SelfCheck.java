@@ -113,8 +113,7 @@ public final class SelfCheck {
                         + " (" + bytes.length + " bytes)");
                 Path dir = NativeLoader.privateDirectory();
                 library = NativeLoader.extract(bytes);
-                lines.add(PASS + "extracted to " + library + " (" + dir + " is private: owner "
-                        + System.getProperty("user.name") + ", mode 0700)");
+                lines.add(PASS + "extracted to " + library + " (" + dir + " is private to this user, mode 0700)");
             }
             NativeLoader.loadFile(library);
         } catch (NativeLoader.LoadFailure e) {
