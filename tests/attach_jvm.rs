@@ -19,6 +19,8 @@ use support::{agent_jar, worker_properties, Jvm, JvmBuilder, Point, Receiver};
 const WAIT: Duration = Duration::from_secs(30);
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const STARTED: &str = "connect-otel: info: started";
+/// A header value in the options: it must reach the collector and no log line.
+const SECRET: &str = "attach-secret-value";
 
 fn java() -> String {
     std::env::var("CONNECT_OTEL_TEST_JAVA").unwrap_or_else(|_| "java".into())
@@ -82,7 +84,8 @@ fn attach(args: &[&str]) -> Outcome {
 
 fn options(receiver: &Receiver, interval_ms: u64) -> String {
     format!(
-        "otel.exporter.otlp.endpoint={},otel.metric.export.interval={interval_ms}",
+        "otel.exporter.otlp.endpoint={},otel.metric.export.interval={interval_ms},\
+         otel.exporter.otlp.headers=x-api-key={SECRET}",
         receiver.grpc_endpoint()
     )
 }
@@ -142,6 +145,11 @@ fn attach_and_wait(jvm: &Jvm, receiver: &Receiver, interval_ms: u64) -> Instant 
         )
     );
     receiver.wait_for(WAIT, "the attached agent's Connect metrics", sink_metrics);
+    // The options arrived whole (a header value with '=' in its pair), and were not printed.
+    let headers = receiver.store.lock().unwrap().metrics[0].headers.clone();
+    assert_eq!(headers.get("x-api-key").map(String::as_str), Some(SECRET));
+    assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
+    assert!(!jvm.stderr().contains(SECRET), "{}", jvm.stderr());
     returned
 }
 
@@ -233,6 +241,7 @@ fn attaching_again_is_refused_and_the_agent_keeps_exporting_once() {
         0,
         "refused outside: {stderr}"
     );
+    assert!(!again.stderr.contains(SECRET) && !stderr.contains(SECRET));
 }
 
 #[test]

@@ -153,16 +153,16 @@ public final class Attach {
             return; // no /proc (not Linux): the Attach API does its own checks
         }
         try {
-            int ours = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
-            int theirs = (Integer) Files.getAttribute(proc, "unix:uid");
-            // The JVM accepts attach requests only from its own user (and root).
+            int ours = effectiveUid(Paths.get("/proc/self"));
+            int theirs = effectiveUid(proc);
+            // The JVM accepts attach requests only from its own effective user (and root).
             if (ours != 0 && ours != theirs) {
                 String owner = Files.getOwner(proc).getName();
                 throw new Refused(REFUSED, "connect-otel: process " + pid + " belongs to user " + owner + " and this runs as "
                         + System.getProperty("user.name") + ": run attach as that user (e.g. sudo -u " + owner
                         + " java -jar ...); nothing done");
             }
-        } catch (IOException | UnsupportedOperationException | ClassCastException e) {
+        } catch (IOException | RuntimeException e) {
             // Owner unknown: the Attach API refuses a foreign process itself.
         }
         if (!isJvm(proc)) {
@@ -171,7 +171,23 @@ public final class Attach {
         }
     }
 
-    /** A HotSpot (or OpenJ9) JVM maps libjvm.so; nothing else does. */
+    /**
+     * From {@code status}, which anyone may read: the owner of {@code /proc/<pid>} is root for a process that is
+     * not dumpable, whoever it runs as.
+     */
+    private static int effectiveUid(Path proc) throws IOException {
+        for (String line : Files.readAllLines(proc.resolve("status"), StandardCharsets.ISO_8859_1)) {
+            if (line.startsWith("Uid:")) {
+                return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+            }
+        }
+        throw new IOException("no Uid line in " + proc.resolve("status"));
+    }
+
+    /**
+     * A HotSpot (or OpenJ9) JVM maps libjvm.so; nothing else does. A process that is not dumpable hides its maps
+     * even from its own user: then its program must be called java.
+     */
     private static boolean isJvm(Path proc) throws Refused {
         try {
             for (String line : Files.readAllLines(proc.resolve("maps"), StandardCharsets.ISO_8859_1)) {
@@ -180,9 +196,14 @@ public final class Attach {
                 }
             }
             return false;
-        } catch (IOException e) {
-            throw new Refused(REFUSED, "connect-otel: cannot inspect process " + proc.getFileName() + " ("
-                    + e.getMessage() + "): no permission? run attach as the worker's user; nothing done");
+        } catch (IOException hidden) {
+            try {
+                String argv0 = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.ISO_8859_1).split("\0", 2)[0];
+                return argv0.equals("java") || argv0.endsWith("/java");
+            } catch (IOException e) {
+                throw new Refused(REFUSED, "connect-otel: cannot inspect process " + proc.getFileName() + " ("
+                        + e.getMessage() + "): run attach as the worker's user; nothing done");
+            }
         }
     }
 
