@@ -18,8 +18,14 @@ public final class Bootstrap {
     public static void run(String agentArgs) {
         try {
             String explicit = setting(agentArgs, LIBRARY_PATH_KEY);
-            NativeLoader.load(explicit);
-            int abi = NativeAgent.version();
+            java.nio.file.Path library = NativeLoader.load(explicit);
+            int abi;
+            try {
+                abi = NativeAgent.version();
+            } catch (UnsatisfiedLinkError e) {
+                disabled("native library " + library + " is not connect-otel's (it has no " + e.getMessage() + ")");
+                return;
+            }
             if (abi != ABI_VERSION) {
                 disabled("native library ABI " + abi + " does not match the agent jar's " + ABI_VERSION);
                 return;

@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
@@ -32,21 +31,22 @@ final class NativeLoader {
 
     private NativeLoader() {}
 
-    static void load(String explicitPath) throws LoadFailure {
-        if (explicitPath != null && !explicitPath.isEmpty()) {
-            loadFile(explicitFile(explicitPath));
-            return;
-        }
-        loadFile(extract(bundled(platform())));
+    /** Loads the library and returns the path it was loaded from. */
+    static Path load(String explicitPath) throws LoadFailure {
+        Path p = explicitPath != null && !explicitPath.isEmpty() ? explicitFile(explicitPath) : extract(bundled(platform()));
+        loadFile(p);
+        return p;
     }
 
-    /** The library at {@code otel.connect.library.path}, which must exist. */
+    /** The library at {@code otel.connect.library.path}: its real path, which must exist. */
     static Path explicitFile(String explicitPath) throws LoadFailure {
         Path p = Paths.get(explicitPath).toAbsolutePath();
-        if (!Files.isRegularFile(p)) {
+        try {
+            // An operator's symbolic link is fine: what is checked and loaded is the file it leads to.
+            return p.toRealPath();
+        } catch (IOException e) {
             throw new LoadFailure("native library " + p + " (from " + Bootstrap.LIBRARY_PATH_KEY + ") does not exist");
         }
-        return p;
     }
 
     /** The jar's library for {@code platform}. */
@@ -72,19 +72,50 @@ final class NativeLoader {
         String hash = sha256(bytes);
         Path dir = privateDirectory();
         Path target = dir.resolve("libconnect_otel-" + hash.substring(0, 16) + ".so");
+        Path tmp = null;
         try {
-            if (!(Files.exists(target, LinkOption.NOFOLLOW_LINKS) && isOurs(target) && hash.equals(sha256(Files.readAllBytes(target))))) {
-                Path tmp = Files.createTempFile(dir, "libconnect_otel-", ".tmp");
+            if (!(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && hash.equals(sha256(Files.readAllBytes(target))))) {
+                tmp = Files.createTempFile(dir, "libconnect_otel-", ".tmp");
                 Files.write(tmp, bytes);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                tmp = null;
             }
         } catch (IOException e) {
             throw new LoadFailure("cannot extract the native library into " + dir + ": " + e);
+        } finally {
+            // A partial file (a full disk) must not stay behind and keep the worker's tmpdir full.
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Nothing more to do: the extraction failure is already the line the operator sees.
+                }
+            }
         }
         return target;
     }
 
+    /**
+     * Loads {@code p} (a real path) once it has passed {@link LibraryFile}'s checks: only root or this user can
+     * change any directory on the path or the file itself, so the path still leads to the checked file when
+     * the kernel resolves it again in {@code System.load}; and the file is a complete shared library for this
+     * machine, so the dynamic loader never maps past its end.
+     */
     static void loadFile(Path p) throws LoadFailure {
+        try {
+            String untrusted = LibraryFile.untrustedOnPath(p, LibraryFile.uid());
+            if (untrusted != null) {
+                throw new LoadFailure("refusing to load " + p + ": " + untrusted
+                        + "; another user could replace the library between the check and the load");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new LoadFailure("cannot check " + p + " before loading it: " + e);
+        }
+        String platform = platform();
+        String notALibrary = LibraryFile.notALibraryFor(p, platform.replaceFirst("^[a-z0-9]+-", "").replace("-musl", ""));
+        if (notALibrary != null) {
+            throw new LoadFailure("native library " + p + " is not a complete library for " + platform + ": " + notALibrary);
+        }
         try {
             System.load(p.toString());
         } catch (UnsatisfiedLinkError e) {
@@ -136,11 +167,24 @@ final class NativeLoader {
         return false;
     }
 
-    /** {@code <tmpdir>/connect-otel-<user>}, created 0700, and refused unless it is still ours and private. */
+    /**
+     * {@code <tmpdir>/connect-otel-<uid>}, created 0700, and refused unless it is still ours and private and
+     * every directory above it is one only root or we can change. By number: a container's user often has
+     * no passwd entry, and then no name.
+     */
     static Path privateDirectory() throws LoadFailure {
-        String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
-        Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "connect-otel-" + user);
+        Path tmp = Paths.get(System.getProperty("java.io.tmpdir"));
+        Path dir = tmp.resolve("connect-otel-?");
         try {
+            int uid = LibraryFile.uid();
+            tmp = tmp.toRealPath();
+            dir = tmp.resolve("connect-otel-" + uid);
+            String untrusted = LibraryFile.untrustedDirectory(tmp, uid);
+            if (untrusted != null) {
+                throw new LoadFailure("refusing to extract the native library under " + tmp + ": " + untrusted
+                        + "; another user could swap it before it loads (set -Djava.io.tmpdir to a directory only"
+                        + " this user can change, or " + Bootstrap.LIBRARY_PATH_KEY + ")");
+            }
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
@@ -151,25 +195,15 @@ final class NativeLoader {
             if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new LoadFailure(dir + " is not a plain directory; refusing to load a library from it");
             }
-            if (!isOurs(dir) || !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY_DIR)) {
-                throw new LoadFailure(dir + " is not private to " + System.getProperty("user.name")
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (owner != uid || !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY_DIR)) {
+                throw new LoadFailure(dir + " is not private to uid " + uid
                         + " (owner and mode 0700 required); refusing to load a library from it");
             }
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             throw new LoadFailure("cannot prepare the private directory " + dir + ": " + e);
         }
         return dir;
-    }
-
-    private static boolean isOurs(Path p) throws IOException {
-        String owner = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
-        if (!owner.equals(System.getProperty("user.name"))) {
-            return false;
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> othersWrite = EnumSet.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
-        perms.retainAll(othersWrite);
-        return perms.isEmpty() && !Files.isSymbolicLink(p);
     }
 
     private static String sha256(byte[] bytes) throws LoadFailure {
