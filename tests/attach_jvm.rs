@@ -109,6 +109,12 @@ fn worker_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Root with setpriv: the tests can run a process as nobody.
+fn can_switch_user() -> bool {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n");
+    root.unwrap_or(false) && Path::new("/usr/bin/setpriv").exists()
+}
+
 fn has(points: &[Point], name: &str) -> bool {
     points.iter().any(|p| p.name == name)
 }
@@ -396,12 +402,7 @@ fn bad_targets_get_one_line_each_and_are_left_as_they_were() {
     );
 
     // Another user's JVM: as root, run attach as nobody against this root-owned fixture.
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if root && Path::new("/usr/bin/setpriv").exists() {
+    if can_switch_user() {
         let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
         let out = outcome(attach_cmd(&nobody, &[], &["--force", &pid]).output().unwrap());
         assert_eq!(out.code, Some(1));
@@ -498,12 +499,7 @@ fn on_jdk_25_the_target_warns_about_dynamic_loading_unless_its_options_allow_it(
 
 #[test]
 fn root_attaches_to_another_users_worker() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if !root || !Path::new("/usr/bin/setpriv").exists() {
+    if !can_switch_user() {
         eprintln!("not root or no setpriv: root attaching to another user's worker is not run here");
         return;
     }
