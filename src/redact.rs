@@ -69,7 +69,9 @@ pub fn without_userinfo(text: &str) -> Cow<'_, str> {
         out.push_str(before);
         // The authority ends at the first '/', '?', '#' or a character no URL holds unescaped.
         let end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`' | ',' | ';') || c.is_whitespace()
+            })
             .unwrap_or(after.len());
         let authority = &after[..end];
         match authority.rfind('@') {

@@ -30,7 +30,8 @@ public final class Main {
                 return SelfCheck.run(rest);
             default:
                 System.err.println("usage: java -jar connect-otel-agent.jar <command>\n"
-                        + "  attach <pid> [key=value,...]   start the agent in a running worker (no restart)\n"
+                        + "  attach [--force] <pid> [key=value,...]\n"
+                        + "                                 start the agent in a running worker (no restart)\n"
                         + "  check [--endpoint URL] [--worker-config FILE]\n"
                         + "                                 will the agent work here? one line per check\n"
                         + "  --version                      version, commit and the platforms this jar carries\n"
