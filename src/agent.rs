@@ -79,6 +79,9 @@ pub fn trace_settings() -> Option<[f64; 6]> {
 pub enum Started {
     Running,
     Disabled(String),
+    /// Off because of the configuration problems already logged, each naming what it turns off: no further
+    /// line, so that one bad key is one line.
+    OffByProblems,
 }
 
 /// Resolves configuration, logs every problem once, and starts collection in the background.
@@ -122,9 +125,18 @@ pub fn start(
     let (done_tx, done_rx) = mpsc::channel();
     match config.metrics.clone() {
         None if !traces_on => {
+            let chosen = |signal: &str| {
+                sources
+                    .get(&format!("otel.{signal}.exporter"))
+                    .is_some_and(|(v, _)| v.trim() == "none")
+            };
+            let all_chosen = chosen("metrics") && chosen("traces");
+            if !problems.is_empty() && !all_chosen {
+                return Started::OffByProblems;
+            }
             return Started::Disabled(
                 "metrics and traces are off (see the lines above, or otel.*.exporter=none)".into(),
-            )
+            );
         }
         None => {
             let _ = done_tx.send(None);

@@ -57,10 +57,14 @@ impl Sources {
             .filter(|k| k.starts_with("otel.connect."))
             .cloned()
             .collect();
-        for k in self.environment.keys() {
-            if let Some(rest) = k.strip_prefix("OTEL_CONNECT_") {
-                keys.insert(format!("otel.connect.{}", rest.to_ascii_lowercase().replace('_', ".")));
-            }
+        let known = known_connect_keys();
+        for k in self.environment.keys().filter(|k| k.starts_with("OTEL_CONNECT_")) {
+            // `_` stands for `.` and `-` alike, so the known keys decide (`…_TASK_ERROR_ENABLED` is
+            // `task-error`); an unknown name is shown with dots.
+            match known.iter().find(|key| env_name(key) == *k) {
+                Some(key) => keys.insert(key.clone()),
+                None => keys.insert(k.to_ascii_lowercase().replace('_', ".")),
+            };
         }
         keys
     }
@@ -77,6 +81,10 @@ pub fn parse_agent_args(args: &str) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut current: Option<(String, String)> = None;
     for segment in args.split(',') {
+        // Empty pairs (`,,`, a leading or trailing comma) are no part of any value.
+        if segment.trim().is_empty() {
+            continue;
+        }
         let starts_pair = segment
             .split_once('=')
             .map(|(k, _)| {
@@ -86,20 +94,20 @@ pub fn parse_agent_args(args: &str) -> BTreeMap<String, String> {
             .unwrap_or(false);
         if starts_pair {
             if let Some((k, v)) = current.take() {
-                out.insert(k, v);
+                out.insert(k, v.trim_end().to_string());
             }
             let (k, v) = segment.split_once('=').unwrap_or((segment, ""));
             current = Some((k.trim().to_string(), v.trim().to_string()));
         } else if let Some((_, v)) = current.as_mut() {
             v.push(',');
             v.push_str(segment);
-        } else if !segment.trim().is_empty() {
+        } else {
             // A lone word before any pair: keep it so that validation names it.
             out.insert(segment.trim().to_string(), String::new());
         }
     }
     if let Some((k, v)) = current {
-        out.insert(k, v);
+        out.insert(k, v.trim_end().to_string());
     }
     out
 }
@@ -206,26 +214,44 @@ const DEFAULT_INTERVAL_MS: u64 = 30_000;
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_STALL_INTERVALS: u64 = 4;
 
-/// Our own keys. Anything else under `otel.connect.` is reported as unknown.
-fn known_connect_key(key: &str) -> bool {
-    match key {
-        "otel.connect.library.path"
-        | "otel.connect.mbeans.include"
-        | "otel.connect.mbeans.exclude"
-        | "otel.connect.worker.config"
-        | "otel.connect.log.level"
-        | "otel.connect.stall.intervals"
-        | "otel.connect.memory.trim"
-        | "otel.connect.failures.enabled"
-        | "otel.connect.rest.url"
-        | "otel.connect.rest.username"
-        | "otel.connect.rest.password"
-        | "otel.connect.rest.ca" => true,
-        _ => key
-            .strip_prefix("otel.connect.metrics.")
-            .and_then(|rest| rest.strip_suffix(".enabled"))
-            .map(|group| GROUP_NAMES.contains(&group))
-            .unwrap_or(false),
+/// Our own keys besides the group switches. Anything else under `otel.connect.` is reported as unknown.
+const CONNECT_KEYS: &[&str] = &[
+    "otel.connect.library.path",
+    "otel.connect.mbeans.include",
+    "otel.connect.mbeans.exclude",
+    "otel.connect.worker.config",
+    "otel.connect.log.level",
+    "otel.connect.stall.intervals",
+    "otel.connect.memory.trim",
+    "otel.connect.failures.enabled",
+    "otel.connect.rest.url",
+    "otel.connect.rest.username",
+    "otel.connect.rest.password",
+    "otel.connect.rest.ca",
+];
+
+/// Every `otel.connect.*` key we read: [`CONNECT_KEYS`] and one switch per metric group.
+pub fn known_connect_keys() -> Vec<String> {
+    CONNECT_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .chain(GROUP_NAMES.iter().map(|g| format!("otel.connect.metrics.{g}.enabled")))
+        .collect()
+}
+
+/// Longest key name a line shows whole: a key can be as long as any value.
+const SHOWN_KEY_CHARS: usize = 120;
+
+/// A key name as a line shows it: cut past [`SHOWN_KEY_CHARS`], with its length given.
+fn key_shown(key: &str) -> String {
+    let count = key.chars().count();
+    if count <= SHOWN_KEY_CHARS {
+        key.to_string()
+    } else {
+        format!(
+            "{}… ({count} characters)",
+            key.chars().take(SHOWN_KEY_CHARS).collect::<String>()
+        )
     }
 }
 
@@ -234,11 +260,19 @@ struct Resolver<'a> {
     problems: Vec<Problem>,
 }
 
+/// What is wrong with one value, without what it turns off.
+fn invalid(key: &str, value: &str, origin: &str, expected: &str) -> String {
+    format!(
+        "{key}={} ({origin}) is not valid: expected {expected}",
+        crate::redact::shown(key, value)
+    )
+}
+
 impl<'a> Resolver<'a> {
     fn problem(&mut self, key: &str, value: &str, origin: &str, expected: &str, consequence: &str) {
         self.problems.push(Problem(format!(
-            "{key}={} ({origin}) is not valid: expected {expected}; {consequence}",
-            crate::redact::shown(key, value)
+            "{}; {consequence}",
+            invalid(key, value, origin, expected)
         )));
     }
 
@@ -279,17 +313,15 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn exporter(&mut self, signal: &str) -> Result<Option<ExporterConfig>, ()> {
-        let off = format!("{signal} export is off");
+    /// One signal's exporter. `Err` is what is wrong, without its consequence: a bad generic key is wrong for
+    /// every signal alike, and [`resolve`] says so once, naming the signals it turns off.
+    fn exporter(&self, signal: &str) -> Result<Option<ExporterConfig>, String> {
         let k = |base: &str| format!("otel.exporter.otlp.{signal}.{base}");
         let exporter_key = format!("otel.{signal}.exporter");
         match self.sources.get(&exporter_key) {
             Some((v, _)) if v.trim() == "none" => return Ok(None),
             Some((v, _)) if v.trim() == "otlp" => {}
-            Some((v, origin)) => {
-                self.problem(&exporter_key, v, origin, "otlp or none", &off);
-                return Err(());
-            }
+            Some((v, origin)) => return Err(invalid(&exporter_key, v, origin, "otlp or none")),
             None => {}
         }
 
@@ -310,10 +342,7 @@ impl<'a> Resolver<'a> {
             Some((v, origin)) => match v.trim() {
                 "grpc" => Protocol::Grpc,
                 "http/protobuf" => Protocol::HttpProtobuf,
-                _ => {
-                    self.problem(&protocol_key, v, origin, "grpc or http/protobuf", &off);
-                    return Err(());
-                }
+                _ => return Err(invalid(&protocol_key, v, origin, "grpc or http/protobuf")),
             },
         };
         let endpoint = match endpoint {
@@ -323,9 +352,8 @@ impl<'a> Resolver<'a> {
             },
             Some((v, origin)) => {
                 let v = v.trim();
-                if !(v.starts_with("http://") || v.starts_with("https://")) || v.len() <= "https://".len() {
-                    self.problem(&endpoint_key, v, origin, "an http:// or https:// URL", &off);
-                    return Err(());
+                if !is_url(v) {
+                    return Err(invalid(&endpoint_key, v, origin, URL_EXPECTED));
                 }
                 match protocol {
                     Protocol::HttpProtobuf if !endpoint_is_per_signal => {
@@ -338,52 +366,61 @@ impl<'a> Resolver<'a> {
         let (headers_key, headers) = self.signal("otel.exporter.otlp.headers", &k("headers"));
         let headers = match headers {
             None => Vec::new(),
-            Some((v, origin)) => match parse_key_values(v) {
+            Some((v, origin)) => match parse_key_values(v).filter(|h| h.iter().all(|(k, v)| valid_header(k, v))) {
                 Some(h) => h,
+                // Never echo header values: they carry credentials.
                 None => {
-                    // Never echo header values: they carry credentials.
-                    self.problems.push(Problem(format!(
-                        "{headers_key} ({origin}) is not valid: expected key=value pairs separated by commas \
-                         (value not shown); {off}"
-                    )));
-                    return Err(());
+                    return Err(format!(
+                        "{headers_key} ({origin}) is not valid: expected name=value pairs separated by commas, \
+                         names of letters, digits and -, values of printable ASCII (value not shown)"
+                    ))
                 }
             },
         };
-        let (timeout_key, _) = self.signal("otel.exporter.otlp.timeout", &k("timeout"));
-        let timeout = self.millis(&timeout_key, DEFAULT_TIMEOUT_MS, 1, &off)?;
+        let (timeout_key, timeout) = self.signal("otel.exporter.otlp.timeout", &k("timeout"));
+        let timeout = match timeout {
+            None => Duration::from_millis(DEFAULT_TIMEOUT_MS),
+            Some((v, origin)) => match v.trim().parse::<u64>() {
+                Ok(ms) if ms >= 1 => Duration::from_millis(ms),
+                _ => {
+                    return Err(invalid(
+                        &timeout_key,
+                        v,
+                        origin,
+                        "a whole number of milliseconds, at least 1",
+                    ))
+                }
+            },
+        };
         let (compression_key, compression) = self.signal("otel.exporter.otlp.compression", &k("compression"));
         let compression = match compression.map(|(v, o)| (v.trim(), o)) {
             None | Some(("none", _)) => Compression::None,
             Some(("gzip", _)) => Compression::Gzip,
-            Some((v, origin)) => {
-                self.problem(&compression_key, v, origin, "gzip or none", &off);
-                return Err(());
-            }
+            Some((v, origin)) => return Err(invalid(&compression_key, v, origin, "gzip or none")),
         };
-        let mut file = |generic: &str, per_signal: &str| -> Result<Option<String>, ()> {
+        let file = |generic: &str, per_signal: &str, holds: Pem| -> Result<Option<String>, String> {
             let (key, v) = self.signal(generic, per_signal);
             match v {
                 None => Ok(None),
-                Some((path, origin)) => {
-                    if std::path::Path::new(path.trim()).is_file() {
-                        Ok(Some(path.trim().to_string()))
-                    } else {
-                        self.problem(&key, path, origin, "the path of a readable PEM file", &off);
-                        Err(())
-                    }
-                }
+                Some((path, origin)) => match pem_problem(path.trim(), holds) {
+                    None => Ok(Some(path.trim().to_string())),
+                    Some(why) => Err(invalid(&key, path, origin, &format!("{}: {why}", holds.expected()))),
+                },
             }
         };
-        let ca_certificate = file("otel.exporter.otlp.certificate", &k("certificate"))?;
-        let client_certificate = file("otel.exporter.otlp.client.certificate", &k("client.certificate"))?;
-        let client_key = file("otel.exporter.otlp.client.key", &k("client.key"))?;
+        let ca_certificate = file("otel.exporter.otlp.certificate", &k("certificate"), Pem::Certificates)?;
+        let client_certificate = file(
+            "otel.exporter.otlp.client.certificate",
+            &k("client.certificate"),
+            Pem::Certificates,
+        )?;
+        let client_key = file("otel.exporter.otlp.client.key", &k("client.key"), Pem::PrivateKey)?;
         if client_certificate.is_some() != client_key.is_some() {
-            self.problems.push(Problem(format!(
+            return Err(
                 "otel.exporter.otlp.client.certificate and otel.exporter.otlp.client.key must be given together \
-                 for mTLS; {off}"
-            )));
-            return Err(());
+                 for mTLS"
+                    .to_string(),
+            );
         }
         Ok(Some(ExporterConfig {
             protocol,
@@ -527,6 +564,111 @@ impl<'a> Resolver<'a> {
     }
 }
 
+const URL_EXPECTED: &str = "an http:// or https:// URL with a host, and a port from 1 to 65535 if one is given";
+
+/// `http://` or `https://`, a host, and a port (when given) from 1 to 65535.
+fn is_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    // `[::1]:4317`: the port follows the bracket.
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, "")) => (h, None),
+            Some((h, after)) => match after.strip_prefix(':') {
+                Some(p) => (h, Some(p)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        },
+    };
+    let port_ok = match port {
+        None => true,
+        Some(p) => p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u32>(), Ok(1..=65535)),
+    };
+    !host.is_empty() && !host.contains(|c: char| c.is_whitespace()) && port_ok
+}
+
+/// A header both transports accept: an HTTP token for the name (gRPC wants it lower-cased, which the sender
+/// does), visible ASCII or spaces for the value.
+fn valid_header(name: &str, value: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && value.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// What a TLS file must hold.
+#[derive(Clone, Copy)]
+enum Pem {
+    Certificates,
+    PrivateKey,
+}
+
+impl Pem {
+    fn expected(self) -> &'static str {
+        match self {
+            Pem::Certificates => "a readable PEM file of certificates",
+            Pem::PrivateKey => "a readable PEM file with a private key",
+        }
+    }
+}
+
+/// Why the file at `path` is not what `holds` asks for, or `None`. Read at start-up, so that a bad file is
+/// named with its key once, not found by every export.
+fn pem_problem(path: &str, holds: Pem) -> Option<String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("cannot read it ({})", io_reason(&e))),
+    };
+    if !meta.is_file() {
+        return Some("it is not a regular file".into());
+    }
+    // A certificate or key file is a few KB; anything far larger is not one (and is not read whole).
+    if meta.len() > 16 << 20 {
+        return Some(format!("it has {} bytes", meta.len()));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Some(format!("cannot read it ({})", io_reason(&e))),
+    };
+    match holds {
+        Pem::Certificates => {
+            let mut count = 0;
+            for cert in CertificateDer::pem_slice_iter(&bytes) {
+                match cert {
+                    Ok(_) => count += 1,
+                    Err(e) => return Some(format!("it is not valid PEM ({e})")),
+                }
+            }
+            (count == 0).then(|| "it holds no PEM certificate".to_string())
+        }
+        Pem::PrivateKey => match PrivateKeyDer::from_pem_slice(&bytes) {
+            Ok(_) => None,
+            Err(rustls::pki_types::pem::Error::NoItemsFound) => Some("it holds no PEM private key".into()),
+            Err(e) => Some(format!("it is not valid PEM ({e})")),
+        },
+    }
+}
+
+/// "No such file or directory", without the "(os error 2)" the operator does not need.
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 fn port_of(url: &str) -> Option<u16> {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split('/').next()?;
@@ -572,38 +714,61 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         problems: Vec::new(),
     };
 
+    let known = known_connect_keys();
     for key in sources.connect_keys() {
-        if !known_connect_key(&key) {
+        if !known.contains(&key) {
             let (value, origin) = sources.get(&key).unwrap_or(("", "environment"));
             let expected = format!(
-                "one of otel.connect.library.path, otel.connect.mbeans.include, otel.connect.mbeans.exclude, \
-                 otel.connect.worker.config, otel.connect.log.level, otel.connect.stall.intervals, \
-                 otel.connect.memory.trim, \
-                 otel.connect.failures.enabled, otel.connect.rest.{{url,username,password,ca}}, \
-                 otel.connect.metrics.<group>.enabled \
-                 (groups: {})",
+                "one of {}, otel.connect.metrics.<group>.enabled (groups: {})",
+                CONNECT_KEYS.join(", "),
                 GROUP_NAMES.join(", ")
             );
             r.problems.push(Problem(format!(
-                "unknown key {key}={} ({origin}); expected {expected}; ignored",
+                "unknown key {}={} ({origin}); expected {expected}; ignored",
+                key_shown(&key),
                 crate::redact::shown(&key, value)
             )));
         }
     }
-    for key in sources.agent_args.keys() {
-        if !key.starts_with("otel.") {
-            r.problems.push(Problem(format!(
-                "agent argument {key:?} is not a key=value pair with an otel.* key; ignored"
-            )));
-        }
+    for word in sources.agent_args.keys().filter(|k| !k.starts_with("otel.")) {
+        // The same rules as a value: a secret-looking name hides what follows it, a long one is cut.
+        let (name, value) = word.split_once('=').unwrap_or((word, ""));
+        let shown = if value.is_empty() {
+            crate::redact::shown(name, name)
+        } else {
+            format!("{}={}", key_shown(name), crate::redact::shown(name, value))
+        };
+        r.problems.push(Problem(format!(
+            "agent argument {shown} is not a key=value pair with an otel.* key; ignored"
+        )));
     }
 
     let sdk_disabled = r
         .bool("otel.sdk.disabled", false, "the agent stays on")
         .unwrap_or(false);
-    let metrics_exporter = r.exporter("metrics").ok().flatten();
-    let traces_exporter = r.exporter("traces").ok().flatten();
-    let logs_exporter = r.exporter("logs").ok().flatten();
+    // A bad generic key is wrong for every signal alike: one line, naming the signals it turns off.
+    let mut exporter_problems: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut exporter = |signal: &'static str| match r.exporter(signal) {
+        Ok(e) => e,
+        Err(text) => {
+            match exporter_problems.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, signals)) => signals.push(signal),
+                None => exporter_problems.push((text, vec![signal])),
+            }
+            None
+        }
+    };
+    let metrics_exporter = exporter("metrics");
+    let traces_exporter = exporter("traces");
+    let logs_exporter = exporter("logs");
+    for (text, signals) in exporter_problems {
+        let off = match signals.as_slice() {
+            [one] => format!("{one} export is off"),
+            [init @ .., last] => format!("{} and {last} export are off", init.join(", ")),
+            [] => continue,
+        };
+        r.problems.push(Problem(format!("{text}; {off}")));
+    }
     let text = |k: &str| {
         sources
             .get(k)
@@ -819,9 +984,15 @@ mod tests {
         let (c, p) = resolve_with("otel.exporter.otlp.headers=secretvalue", &[], &[]);
         assert!(c.metrics_exporter.is_none());
         assert!(c.metrics.is_none(), "metrics need their exporter");
-        assert_eq!(p.len(), 3, "{p:?}"); // one per signal: metrics, traces, logs
+        // One line for the one bad key, naming every signal it turns off.
+        assert_eq!(p.len(), 1, "{p:?}");
         assert!(!p[0].0.contains("secretvalue"), "{}", p[0].0);
         assert!(p[0].0.contains("otel.exporter.otlp.headers"));
+        assert!(
+            p[0].0.ends_with("; metrics, traces and logs export are off"),
+            "{}",
+            p[0].0
+        );
     }
 
     #[test]
@@ -895,10 +1066,15 @@ mod tests {
         let (c, p) = resolve_with("otel.exporter.otlp.certificate=/nonexistent/ca.pem", &[], &[]);
         assert!(c.metrics_exporter.is_none());
         assert!(p[0].0.contains("PEM"));
-        let this_file = file!();
-        let (c, p) = resolve_with(&format!("otel.exporter.otlp.client.key={this_file}"), &[], &[]);
+        let dir = std::env::temp_dir().join(format!("connect-otel-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("client.key");
+        std::fs::write(&key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+        let (c, p) = resolve_with(&format!("otel.exporter.otlp.client.key={}", key.display()), &[], &[]);
         assert!(c.metrics_exporter.is_none(), "{p:?}");
+        assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].0.contains("together"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -952,6 +1128,303 @@ mod tests {
         let (c, p) = resolve_with("", &[], &[("OTEL_TRACES_SAMPLER_ARG", "2")]);
         assert!(c.traces.is_none());
         assert!(p[0].0.contains("ratio"));
+    }
+
+    #[test]
+    fn empty_pairs_and_trailing_commas_are_ignored() {
+        let (c, p) = resolve_with("otel.metric.export.interval=1000,", &[], &[]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.metrics.unwrap().interval, Duration::from_millis(1000));
+        let (c, p) = resolve_with(",,otel.service.name=x,,", &[], &[]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.service_name.as_deref(), Some("x"));
+        let a = parse_agent_args(" , otel.exporter.otlp.headers=a=1,b=2 ,, otel.service.name=s , ");
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert_eq!(a["otel.exporter.otlp.headers"], "a=1,b=2");
+        assert_eq!(a["otel.service.name"], "s");
+        // The last of a repeated key wins, as in the Java loader's reading of the library path.
+        assert_eq!(
+            parse_agent_args("otel.connect.library.path=/a,otel.connect.library.path=/b,c")
+                ["otel.connect.library.path"],
+            "/b,c"
+        );
+    }
+
+    /// A valid value other than the default for every key we read, so that each can be seen to take effect.
+    const EVERY_KEY: &[(&str, &str)] = &[
+        ("otel.sdk.disabled", "true"),
+        ("otel.service.name", "svc"),
+        ("otel.resource.attributes", "a=b"),
+        ("otel.metrics.exporter", "none"),
+        ("otel.traces.exporter", "none"),
+        ("otel.logs.exporter", "none"),
+        ("otel.metric.export.interval", "1000"),
+        ("otel.exporter.otlp.endpoint", "http://c:1234"),
+        ("otel.exporter.otlp.protocol", "http/protobuf"),
+        ("otel.exporter.otlp.headers", "a=b"),
+        ("otel.exporter.otlp.timeout", "99"),
+        ("otel.exporter.otlp.compression", "gzip"),
+        ("otel.exporter.otlp.metrics.endpoint", "http://c:1234"),
+        ("otel.exporter.otlp.metrics.protocol", "http/protobuf"),
+        ("otel.exporter.otlp.metrics.headers", "a=b"),
+        ("otel.exporter.otlp.metrics.timeout", "99"),
+        ("otel.exporter.otlp.metrics.compression", "gzip"),
+        ("otel.exporter.otlp.traces.endpoint", "http://c:1234"),
+        ("otel.exporter.otlp.traces.protocol", "http/protobuf"),
+        ("otel.exporter.otlp.traces.headers", "a=b"),
+        ("otel.exporter.otlp.traces.timeout", "99"),
+        ("otel.exporter.otlp.traces.compression", "gzip"),
+        ("otel.exporter.otlp.logs.endpoint", "http://c:1234"),
+        ("otel.exporter.otlp.logs.protocol", "http/protobuf"),
+        ("otel.exporter.otlp.logs.headers", "a=b"),
+        ("otel.exporter.otlp.logs.timeout", "99"),
+        ("otel.exporter.otlp.logs.compression", "gzip"),
+        ("otel.traces.sampler", "always_off"),
+        ("otel.traces.sampler.arg", "0.5"),
+        ("otel.span.attribute.count.limit", "7"),
+        ("otel.attribute.count.limit", "7"),
+        ("otel.span.event.count.limit", "7"),
+        ("otel.span.link.count.limit", "7"),
+        ("otel.span.attribute.value.length.limit", "7"),
+        ("otel.attribute.value.length.limit", "7"),
+        ("otel.bsp.schedule.delay", "7"),
+        ("otel.bsp.max.queue.size", "7"),
+        ("otel.bsp.max.export.batch.size", "7"),
+        ("otel.connect.mbeans.include", "kafka.connect:*"),
+        ("otel.connect.mbeans.exclude", "kafka.connect:*"),
+        ("otel.connect.worker.config", "/w.properties"),
+        ("otel.connect.stall.intervals", "9"),
+        ("otel.connect.memory.trim", "false"),
+        ("otel.connect.failures.enabled", "false"),
+        ("otel.connect.rest.url", "http://w:8083"),
+        ("otel.connect.rest.username", "u"),
+        ("otel.connect.rest.password", "p"),
+        ("otel.connect.rest.ca", "/ca.pem"),
+        // Read by the Java loader and by the log, not by this resolution.
+        ("otel.connect.library.path", "/lib.so"),
+        ("otel.connect.log.level", "debug"),
+    ];
+    /// TLS files are read here, so they need files that exist: covered by `tls_files_are_read_at_start_up`.
+    const FILE_KEYS: &[&str] = &[
+        "certificate",
+        "client.certificate",
+        "client.key",
+        "metrics.certificate",
+        "traces.client.key",
+    ];
+
+    #[test]
+    fn every_documented_key_is_read_in_all_three_forms() {
+        let mut every: Vec<(String, String)> = EVERY_KEY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        for g in GROUP_NAMES {
+            every.push((format!("otel.connect.metrics.{g}.enabled"), "false".into()));
+        }
+        // The README's table names no key this test leaves out, and every otel.connect.* key it reads is known.
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let section = readme
+            .split("## Configuration")
+            .nth(1)
+            .unwrap()
+            .split("\n## ")
+            .next()
+            .unwrap();
+        let mut documented = 0;
+        for row in section.lines().filter(|l| l.starts_with("| `otel.")) {
+            let first = row.split(" | ").next().unwrap();
+            let names: Vec<&str> = first.split('`').skip(1).step_by(2).collect();
+            let base = names[0];
+            for name in &names {
+                let candidates: Vec<String> = if name.starts_with("otel.") {
+                    vec![name.to_string()]
+                } else {
+                    // `/ .arg` appends to the first name or replaces some of its last parts.
+                    let parts: Vec<&str> = base.split('.').collect();
+                    (1..=parts.len())
+                        .map(|n| format!("{}{name}", parts[..n].join(".")))
+                        .collect()
+                };
+                let expand = |c: &String| -> Vec<String> {
+                    if c.contains("<group>") {
+                        GROUP_NAMES.iter().map(|g| c.replace("<group>", g)).collect()
+                    } else if c.contains('*') {
+                        vec![c.replace('*', "endpoint")]
+                    } else {
+                        vec![c.clone()]
+                    }
+                };
+                let found = candidates
+                    .iter()
+                    .flat_map(expand)
+                    .filter(|k| {
+                        every.iter().any(|(e, _)| e == k)
+                            || FILE_KEYS.iter().any(|f| *k == format!("otel.exporter.otlp.{f}"))
+                    })
+                    .count();
+                assert!(found > 0, "README row {row:?}: {name} is not in this test's table");
+                documented += found;
+            }
+        }
+        assert!(documented >= 40, "{documented}");
+        for k in known_connect_keys() {
+            assert!(every.iter().any(|(e, _)| *e == k), "{k} is not in this test's table");
+        }
+
+        for (key, value) in &every {
+            let env = env_name(key);
+            // A ratio shows only with a ratio sampler, given as an environment variable (the lowest source).
+            let with: &[(&str, &str)] = match key.as_str() {
+                "otel.traces.sampler.arg" => &[("OTEL_TRACES_SAMPLER", "traceidratio")],
+                _ => &[],
+            };
+            let default = resolve_with("", &[], with).0;
+            let env_too: Vec<(&str, &str)> = with.iter().copied().chain([(env.as_str(), value.as_str())]).collect();
+            for (form, (c, p)) in [
+                ("agent argument", resolve_with(&format!("{key}={value}"), &[], with)),
+                ("system property", resolve_with("", &[(key, value)], with)),
+                ("environment", resolve_with("", &[], &env_too)),
+            ] {
+                assert!(p.is_empty(), "{key} as {form}: {p:?}");
+                let elsewhere = ["otel.connect.library.path", "otel.connect.log.level"].contains(&key.as_str());
+                let noticed = c != default || elsewhere;
+                assert!(noticed, "{key}={value} as {form} changed nothing");
+            }
+        }
+    }
+
+    #[test]
+    fn one_bad_exporter_key_is_one_line_naming_what_it_turns_off() {
+        for (args, env, off) in [
+            (
+                "otel.exporter.otlp.protocol=http/json",
+                vec![],
+                "metrics, traces and logs export are off",
+            ),
+            (
+                "otel.exporter.otlp.timeout=0",
+                vec![("OTEL_LOGS_EXPORTER", "none")],
+                "metrics and traces export are off",
+            ),
+            (
+                "otel.exporter.otlp.traces.compression=zip",
+                vec![],
+                "; traces export is off",
+            ),
+            (
+                "otel.exporter.otlp.endpoint=http://c:99999",
+                vec![],
+                "metrics, traces and logs export are off",
+            ),
+        ] {
+            let (_, p) = resolve_with(args, &[], &env);
+            assert_eq!(p.len(), 1, "{args}: {p:?}");
+            assert!(p[0].0.ends_with(off), "{args}: {}", p[0].0);
+        }
+    }
+
+    #[test]
+    fn ports_outside_1_to_65535_are_refused() {
+        for bad in [
+            "http://c:99999",
+            "http://c:0",
+            "http://c:65536",
+            "http://c:-1",
+            "http://c:43a7",
+            "http://:4317",
+            "https://",
+            "http://[::1]x",
+            "http://u:p@:4317",
+        ] {
+            let (c, p) = resolve_with(&format!("otel.exporter.otlp.endpoint={bad}"), &[], &[]);
+            assert!(c.metrics_exporter.is_none(), "{bad} was accepted");
+            assert!(p[0].0.contains("a port from 1 to 65535"), "{}", p[0].0);
+        }
+        for good in [
+            "http://c:65535",
+            "http://c:1",
+            "https://c",
+            "http://[::1]:4317/",
+            "http://u:p@c:4317",
+        ] {
+            let (c, p) = resolve_with(&format!("otel.exporter.otlp.endpoint={good}"), &[], &[]);
+            assert!(p.is_empty() && c.metrics_exporter.is_some(), "{good}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn tls_files_are_read_at_start_up_and_named_with_their_key() {
+        let dir = std::env::temp_dir().join(format!("connect-otel-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let not_pem = dir.join("ca.txt");
+        std::fs::write(&not_pem, "this is not a certificate").unwrap();
+        let bad_base64 = dir.join("bad.pem");
+        std::fs::write(
+            &bad_base64,
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let cert = dir.join("ok.pem");
+        std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        let d = dir.display();
+        for (args, words) in [
+            (format!("otel.exporter.otlp.certificate={d}/ca.txt"), "ca.txt\" (agent argument) is not valid: expected a readable PEM file of certificates: it holds no PEM certificate"),
+            (format!("otel.exporter.otlp.certificate={d}/bad.pem"), "it is not valid PEM"),
+            (format!("otel.exporter.otlp.certificate={d}/missing.pem"), "cannot read it (No such file or directory)"),
+            (format!("otel.exporter.otlp.certificate={d}"), "it is not a regular file"),
+            (format!("otel.exporter.otlp.client.certificate={d}/ok.pem,otel.exporter.otlp.client.key={d}/ok.pem"), "otel.exporter.otlp.client.key=<"),
+        ] {
+            let (c, p) = resolve_with(&args, &[], &[]);
+            assert!(c.metrics_exporter.is_none(), "{args}");
+            assert_eq!(p.len(), 1, "{args}: {p:?}");
+            assert!(p[0].0.contains(words), "{args}: {}", p[0].0);
+        }
+        let (c, p) = resolve_with(&format!("otel.exporter.otlp.certificate={d}/ok.pem"), &[], &[]);
+        assert!(
+            p.is_empty() && c.metrics_exporter.unwrap().ca_certificate.is_some(),
+            "{p:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn long_keys_and_stray_words_are_cut_and_secrets_hidden() {
+        let long_key = format!("otel.connect.{}", "k".repeat(50_000));
+        let (_, p) = resolve_with(&format!("{long_key}=v"), &[], &[]);
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].0.len() < 2_000 && p[0].0.contains("(50013 characters)"),
+            "{}",
+            &p[0].0[..200]
+        );
+        let (_, p) = resolve_with(
+            &format!("metric.export.interval={},otel.service.name=s", "9".repeat(10_000)),
+            &[],
+            &[],
+        );
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].0.len() < 1_000 && p[0].0.contains("agent argument metric.export.interval=\"999"),
+            "{}",
+            p[0].0
+        );
+        let (_, p) = resolve_with("password=hunter2,otel.service.name=s", &[], &[]);
+        assert!(
+            !p[0].0.contains("hunter2") && p[0].0.contains("password=<7 characters, not shown>"),
+            "{}",
+            p[0].0
+        );
+        let (_, p) = resolve_with("hunter2token", &[], &[]);
+        assert!(!p[0].0.contains("hunter2"), "{}", p[0].0);
+    }
+
+    #[test]
+    fn header_names_and_values_both_transports_accept() {
+        for bad in ["a b=1", "a=\u{7f}", "k=caf%C3%A9", "(x)=1"] {
+            let (c, p) = resolve_with(&format!("otel.exporter.otlp.headers={bad}"), &[], &[]);
+            assert!(c.metrics_exporter.is_none(), "{bad}");
+            assert_eq!(p.len(), 1, "{p:?}");
+        }
+        let (_, p) = resolve_with("otel.exporter.otlp.headers=Authorization=Bearer%20x,x-k=a!b", &[], &[]);
+        assert!(p.is_empty(), "{p:?}");
     }
 
     #[test]

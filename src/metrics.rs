@@ -18,7 +18,7 @@ use opentelemetry_sdk::Resource;
 use crate::config::ExporterConfig;
 use crate::encode::Encoder;
 use crate::mapping::Observations;
-use crate::otlp::{log_export_failure, MetricSender};
+use crate::otlp::{log_export_failure, log_skipped_collection, MetricSender};
 
 struct Collection {
     observations: Observations,
@@ -32,6 +32,7 @@ pub struct MetricsExport {
     pending_resource: Option<Vec<KeyValue>>,
     thread: Option<JoinHandle<()>>,
     endpoint: String,
+    timeout: std::time::Duration,
     failures: Arc<AtomicU64>,
 }
 
@@ -91,6 +92,7 @@ impl MetricsExport {
             pending_resource: None,
             thread: Some(thread),
             endpoint: config.endpoint.clone(),
+            timeout: config.timeout,
             failures,
         })
     }
@@ -109,16 +111,15 @@ impl MetricsExport {
             time: SystemTime::now(),
             resource: self.pending_resource.clone(),
         };
-        let problem = match queue.try_send(collection) {
+        match queue.try_send(collection) {
             Ok(()) => {
                 self.pending_resource = None;
                 return;
             }
-            Err(TrySendError::Full(_)) => "the previous collection is still being sent; this one was skipped",
-            Err(TrySendError::Disconnected(_)) => "the export thread has stopped",
-        };
+            Err(TrySendError::Full(_)) => log_skipped_collection(&self.endpoint, self.timeout),
+            Err(TrySendError::Disconnected(_)) => log_export_failure(&self.endpoint, "the export thread has stopped"),
+        }
         self.failures.fetch_add(1, Ordering::Relaxed);
-        log_export_failure(&self.endpoint, problem);
     }
 
     /// Lets the export thread send what is queued, then waits for it. The caller bounds the wait (each

@@ -197,7 +197,17 @@ pub enum MetricSender {
         endpoint: String,
         headers: reqwest::header::HeaderMap,
         gzip: bool,
+        timeout: Duration,
     },
+}
+
+/// A request that got no answer: says so, with the limit and the key that sets it (the endpoint is in the
+/// line around it).
+pub fn timed_out(timeout: Duration) -> String {
+    format!(
+        "timed out: no answer within {} ms (otel.exporter.otlp.timeout)",
+        timeout.as_millis()
+    )
 }
 
 const METRICS_EXPORT_PATH: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
@@ -260,6 +270,7 @@ impl MetricSender {
                     endpoint: config.endpoint.clone(),
                     headers,
                     gzip,
+                    timeout: config.timeout,
                 })
             }
         }
@@ -289,7 +300,16 @@ impl MetricSender {
                         )
                         .await
                         .map(|_| ())
-                        .map_err(|s| with_cause(format!("{:?}: {}", s.code(), s.message()), &s))
+                        .map_err(|s| {
+                            // tonic's own deadline ends the call as `Cancelled: Timeout expired`.
+                            let deadline = s.code() == tonic::Code::DeadlineExceeded
+                                || (s.code() == tonic::Code::Cancelled && s.message().contains("Timeout expired"));
+                            if deadline {
+                                timed_out(timeout)
+                            } else {
+                                with_cause(format!("{:?}: {}", s.code(), s.message()), &s)
+                            }
+                        })
                 };
                 let handle = RUNTIME
                     .lock()
@@ -300,7 +320,7 @@ impl MetricSender {
                 handle.block_on(async {
                     tokio::time::timeout(timeout + Duration::from_millis(500), call)
                         .await
-                        .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
+                        .unwrap_or_else(|_| Err(timed_out(timeout)))
                 })
             }
             MetricSender::Http {
@@ -308,6 +328,7 @@ impl MetricSender {
                 endpoint,
                 headers,
                 gzip,
+                timeout,
             } => {
                 let body = if *gzip {
                     use std::io::Write;
@@ -323,7 +344,13 @@ impl MetricSender {
                     .headers(headers.clone())
                     .body(body)
                     .send()
-                    .map_err(|e| with_cause(e.to_string(), &e))?;
+                    .map_err(|e| {
+                        if e.is_timeout() {
+                            timed_out(*timeout)
+                        } else {
+                            with_cause(e.to_string(), &e)
+                        }
+                    })?;
                 let status = response.status();
                 if status.is_success() {
                     Ok(())
@@ -396,5 +423,19 @@ pub fn log_export_failure(endpoint: &str, error: &str) {
         Level::Warn,
         "metrics-export",
         &format!("metric export to {endpoint} failed: {error}"),
+    );
+}
+
+/// Logs a collection skipped because the one before is still being sent, at most once a minute — on its own
+/// limit, so that it never hides the line that says why the sending takes so long (a timeout, usually).
+pub fn log_skipped_collection(endpoint: &str, timeout: Duration) {
+    EXPORT_ERRORS.write(
+        Level::Warn,
+        "metrics-export-skipped",
+        &format!(
+            "metric export to {endpoint}: a collection was skipped: the previous one is still waiting for an answer \
+             (it may wait up to {} ms, otel.exporter.otlp.timeout)",
+            timeout.as_millis()
+        ),
     );
 }

@@ -548,6 +548,7 @@ pub const AGENT_METRICS: &[(&str, Kind, &str, &str)] = &[
     ("connect_otel.spans.dropped", Kind::Counter, "{span}", "spans dropped: tracing queue full, or their export failed"),
     ("connect_otel.spans.exported", Kind::Counter, "{span}", "spans exported"),
     ("connect_otel.spans.export.failures", Kind::Counter, "{export}", "span exports that failed"),
+    ("connect_otel.spans.trimmed", Kind::Counter, "{span}", "spans too large for one export request, exported with attributes (then events, links) dropped and counted in the span"),
     ("connect_otel.failure_records.emitted", Kind::Counter, "{record}", "failure log records emitted (a connector or task entering FAILED, or recovering)"),
     ("connect_otel.failure_records.dropped", Kind::Counter, "{record}", "failure log records dropped because the reporter's queue was full"),
 ];

@@ -50,10 +50,13 @@ fn bad_interval_names_key_value_and_expectation_and_switches_metrics_off() {
 fn bad_protocol_from_the_environment() {
     let err = run(
         JvmBuilder::new().env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
-        "disabled",
+        "export are off",
     );
-    assert!(
-        err.contains("\"http/json\" (environment) is not valid: expected grpc or http/protobuf"),
+    // One bad key, one line: it names every signal it turns off, and nothing else repeats it.
+    assert_eq!(
+        lines_with(&err, "connect-otel:"),
+        ["connect-otel: error: configuration: otel.exporter.otlp.protocol=\"http/json\" (environment) is not valid: \
+          expected grpc or http/protobuf; metrics, traces and logs export are off"],
         "{err}"
     );
 }
@@ -62,8 +65,9 @@ fn bad_protocol_from_the_environment() {
 fn bad_endpoint_from_a_system_property() {
     let err = run(
         JvmBuilder::new().jvm_arg("-Dotel.exporter.otlp.endpoint=collector:4317"),
-        "disabled",
+        "export are off",
     );
+    assert_eq!(lines_with(&err, "connect-otel:").len(), 1, "{err}");
     assert!(
         err.contains("otel.exporter.otlp.endpoint=\"collector:4317\" (system property)") && err.contains("http://"),
         "{err}"
@@ -211,6 +215,57 @@ fn a_collector_that_never_answers_does_not_hold_up_exit() {
         // The agent's shutdown budget is 4.5 s; allow for JVM teardown on a busy machine.
         assert!(took < Duration::from_secs(10), "{protocol}: exit took {took:?}\n{err}");
         eprintln!("{protocol}: exit with a black-hole collector took {took:?}");
+    }
+    drop(keep);
+}
+
+/// A collector that accepts and never answers: the lines say the export timed out, with the endpoint and the
+/// timeout — also the line about a collection skipped meanwhile, which used to be the only one in the first
+/// minute and named neither.
+#[test]
+fn a_black_hole_collector_is_named_as_a_timeout() {
+    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in hole.incoming().take(64) {
+            held.push(s);
+        }
+    });
+    for protocol in ["grpc", "http/protobuf"] {
+        let endpoint = match protocol {
+            "grpc" => format!("http://127.0.0.1:{port}"),
+            _ => format!("http://127.0.0.1:{port}/v1/metrics"),
+        };
+        let mut jvm = JvmBuilder::new()
+            .args(&format!(
+                "otel.exporter.otlp.endpoint=http://127.0.0.1:{port},otel.exporter.otlp.protocol={protocol},\
+                 otel.metric.export.interval=300,otel.exporter.otlp.timeout=1200,otel.traces.exporter=none,\
+                 otel.logs.exporter=none"
+            ))
+            .spawn();
+        jvm.cmd("worker");
+        let err = jvm.wait_for_stderr("timed out", HANG);
+        let (status, _, err_at_exit) = jvm.exit(HANG);
+        assert!(status.success(), "{protocol}: {err_at_exit}");
+        let failed = lines_with(&err, "failed: timed out");
+        assert_eq!(
+            failed,
+            [format!(
+                "connect-otel: warning: metric export to {endpoint} failed: timed out: no answer within 1200 ms \
+                 (otel.exporter.otlp.timeout)"
+            )],
+            "{protocol}:\n{err}"
+        );
+        // Collections made while the first waited: skipped, said once, with the endpoint and the timeout.
+        let skipped = lines_with(&err, "skipped");
+        assert_eq!(skipped.len(), 1, "{protocol}:\n{err}");
+        assert!(
+            skipped[0].contains(&endpoint) && skipped[0].contains("up to 1200 ms, otel.exporter.otlp.timeout"),
+            "{protocol}: {}",
+            skipped[0]
+        );
+        eprintln!("{protocol}:\n{}\n{}", failed[0], skipped[0]);
     }
     drop(keep);
 }

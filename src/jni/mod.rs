@@ -155,6 +155,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
                     crate::log::disabled("agent", &reason);
                     1
                 }
+                Started::OffByProblems => 1,
             })
         })
         .into_outcome();

@@ -8,9 +8,15 @@
 //! span exporter. A full queue drops the span and counts it (`connect_otel.spans.dropped`); a caller never
 //! waits, and after a drop it asks for room before encoding its next span ([`room_or_drop`]), so a queue that
 //! stays full (a collector that is down) costs the callers little.
+//!
+//! Bounded in memory whatever the callers send: the queue by spans and by bytes, each name, key and string
+//! value by length at decoding ([`MAX_NAME_BYTES`], [`MAX_VALUE_BYTES`]; the Java API cuts them before
+//! encoding), and the batch by its encoded size ([`size`]), which also keeps each request under a collector's
+//! message limit; a span too large for any request is trimmed and counted (`connect_otel.spans.trimmed`).
 
 pub mod codec;
 mod queue;
+pub mod size;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -31,6 +37,13 @@ use crate::config::{ExporterConfig, Protocol, Sampler, TracesConfig};
 use crate::log::{Level, RateLimited};
 use codec::{AttrValue, JavaSpan};
 use queue::SpanQueue;
+use size::{Batch, MAX_REQUEST_BYTES};
+
+/// The most bytes of a span, event or tracer name, or of an attribute key, after decoding: the Java API cuts
+/// them at 1,024 characters (at most 3 bytes each in UTF-8); this holds for any other encoder.
+pub const MAX_NAME_BYTES: usize = 4096;
+/// The most bytes of one string value: the API's hard cap of 32 Ki characters, as UTF-8.
+pub const MAX_VALUE_BYTES: usize = 3 * 32 * 1024;
 
 /// Counts behind the agent's `connect_otel.spans.*` metrics.
 #[derive(Default)]
@@ -39,6 +52,8 @@ pub struct SpanCounters {
     pub exported: AtomicU64,
     pub export_failures: AtomicU64,
     pub malformed: AtomicU64,
+    /// Spans too large for one export request, exported with attributes, events or links dropped.
+    pub trimmed: AtomicU64,
 }
 
 pub static COUNTERS: Lazy<SpanCounters> = Lazy::new(SpanCounters::default);
@@ -93,15 +108,27 @@ pub fn java_settings(c: &TracesConfig) -> [f64; 6] {
     ]
 }
 
-fn value(v: AttrValue) -> Value {
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn cut(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+fn value(v: AttrValue, max: usize) -> Value {
     match v {
-        AttrValue::Str(s) => Value::from(s),
+        AttrValue::Str(s) => Value::from(cut(s, max)),
         AttrValue::Bool(b) => Value::Bool(b),
         AttrValue::I64(i) => Value::I64(i),
         AttrValue::F64(f) => Value::F64(f),
         AttrValue::StrArray(a) => Value::Array(
             a.into_iter()
-                .map(Into::into)
+                .map(|s| cut(s, max).into())
                 .collect::<Vec<opentelemetry::StringValue>>()
                 .into(),
         ),
@@ -111,14 +138,19 @@ fn value(v: AttrValue) -> Value {
     }
 }
 
-/// Attributes within the count limit; returns them and how many were dropped.
-fn limited(attrs: Vec<(String, AttrValue)>, limit: u32) -> (Vec<KeyValue>, u32) {
-    let dropped = attrs.len().saturating_sub(limit as usize) as u32;
+/// Attributes within the limits (count; key and value length); returns them and how many were dropped.
+fn limited(attrs: Vec<(String, AttrValue)>, limits: &TracesConfig) -> (Vec<KeyValue>, u32) {
+    let limit = limits.attribute_count_limit as usize;
+    let dropped = attrs.len().saturating_sub(limit) as u32;
+    // Bytes for the configured characters (4 at most each), never past the hard cap.
+    let max = limits
+        .attribute_value_length_limit
+        .map_or(MAX_VALUE_BYTES, |l| (l as usize).saturating_mul(4).min(MAX_VALUE_BYTES));
     (
         attrs
             .into_iter()
-            .take(limit as usize)
-            .map(|(k, v)| KeyValue::new(k, value(v)))
+            .take(limit)
+            .map(|(k, v)| KeyValue::new(cut(k, MAX_NAME_BYTES), value(v, max)))
             .collect(),
         dropped,
     )
@@ -140,15 +172,15 @@ fn kind(k: u8) -> SpanKind {
 
 /// A decoded Java span as the SDK's exportable span data.
 pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope) -> SpanData {
-    let (attributes, over) = limited(s.attributes, limits.attribute_count_limit);
+    let (attributes, over) = limited(s.attributes, limits);
     let event_count = s.events.len();
     let events: Vec<Event> = s
         .events
         .into_iter()
         .take(limits.event_count_limit as usize)
         .map(|e| {
-            let (a, d) = limited(e.attributes, limits.attribute_count_limit);
-            Event::new(e.name, time(e.time_nanos), a, d)
+            let (a, d) = limited(e.attributes, limits);
+            Event::new(cut(e.name, MAX_NAME_BYTES), time(e.time_nanos), a, d)
         })
         .collect();
     let link_count = s.links.len();
@@ -157,7 +189,7 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
         .into_iter()
         .take(limits.link_count_limit as usize)
         .map(|l| {
-            let (a, d) = limited(l.attributes, limits.attribute_count_limit);
+            let (a, d) = limited(l.attributes, limits);
             let ctx = SpanContext::new(
                 TraceId::from(l.trace_id),
                 SpanId::from(l.span_id),
@@ -170,15 +202,15 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
         .collect();
     // Non-exhaustive types with public fields: filled through Default.
     let mut span_events = SpanEvents::default();
-    span_events.dropped_count = s.dropped_events + (event_count - events.len()) as u32;
+    span_events.dropped_count = s.dropped_events.saturating_add((event_count - events.len()) as u32);
     span_events.events = events;
     let mut span_links = SpanLinks::default();
-    span_links.dropped_count = s.dropped_links + (link_count - links.len()) as u32;
+    span_links.dropped_count = s.dropped_links.saturating_add((link_count - links.len()) as u32);
     span_links.links = links;
     let status = match s.status {
         1 => Status::Ok,
         2 => Status::Error {
-            description: Cow::Owned(s.status_message),
+            description: Cow::Owned(cut(s.status_message, MAX_VALUE_BYTES)),
         },
         _ => Status::Unset,
     };
@@ -197,11 +229,11 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
         },
         parent_span_is_remote: s.parent_remote,
         span_kind: kind(s.kind),
-        name: Cow::Owned(s.name),
+        name: Cow::Owned(cut(s.name, MAX_NAME_BYTES)),
         start_time: time(s.start_nanos),
         end_time: time(s.end_nanos),
         attributes,
-        dropped_attributes_count: s.dropped_attributes + over,
+        dropped_attributes_count: s.dropped_attributes.saturating_add(over),
         events: span_events,
         links: span_links,
         status,
@@ -254,12 +286,23 @@ fn export(exporter: &opentelemetry_otlp::SpanExporter, protocol: Protocol, batch
     }
 }
 
-/// Decodes one span from the queue into the batch (a malformed one is counted and logged instead).
-fn add(bytes: &[u8], scopes: &mut Scopes, limits: &TracesConfig, batch: &mut Vec<SpanData>) {
+/// Decodes one span from the queue into the batch (a malformed one is counted and logged instead). A span
+/// too large for a request of its own is trimmed; the spans before one that does not fit the batch are
+/// returned, to be exported first.
+fn add(bytes: &[u8], scopes: &mut Scopes, limits: &TracesConfig, batch: &mut Batch) -> Option<Vec<SpanData>> {
     match codec::decode(bytes) {
         Ok(s) => {
-            let scope = scopes.get(&s.tracer_name, &s.tracer_version);
-            batch.push(span_data(s, limits, scope));
+            let scope = scopes.get(
+                cut_str(&s.tracer_name, MAX_NAME_BYTES),
+                cut_str(&s.tracer_version, MAX_NAME_BYTES),
+            );
+            let mut d = span_data(s, limits, scope);
+            let mut bytes = size::span(&d);
+            if bytes > MAX_REQUEST_BYTES {
+                bytes = size::trim(&mut d, MAX_REQUEST_BYTES).0;
+                COUNTERS.trimmed.fetch_add(1, Ordering::Relaxed);
+            }
+            batch.push(d, bytes, MAX_REQUEST_BYTES)
         }
         Err(e) => {
             COUNTERS.malformed.fetch_add(1, Ordering::Relaxed);
@@ -268,8 +311,17 @@ fn add(bytes: &[u8], scopes: &mut Scopes, limits: &TracesConfig, batch: &mut Vec
                 "spans-malformed",
                 &format!("a span from the tracing API was malformed: {e}"),
             );
+            None
         }
     }
+}
+
+fn cut_str(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Each tracer's instrumentation scope, built once and found without allocating. Bounded: past
@@ -308,7 +360,7 @@ impl Scopes {
 pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: &Resource) -> Result<(), String> {
     let mut exporter = crate::otlp::span_exporter(exporter_config)?;
     exporter.set_resource(resource);
-    let (queue, rx) = queue::bounded(config.max_queue_size);
+    let (queue, rx) = queue::bounded(config.max_queue_size, config.max_queue_bytes);
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let limits = config.clone();
     let protocol = exporter_config.protocol;
@@ -318,17 +370,23 @@ pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: 
         .spawn(move || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut scopes = Scopes::default();
-                let mut batch: Vec<SpanData> = Vec::with_capacity(limits.max_export_batch_size);
+                let mut batch = Batch::default();
                 let mut due = Instant::now() + limits.schedule_delay;
+                // A batch full by size goes at once; the one it leaves waits for its count or its time.
+                let send = |full: Option<Vec<SpanData>>| {
+                    if let Some(full) = full {
+                        export(&exporter, protocol, full, &endpoint);
+                    }
+                };
                 loop {
                     let next = rx.recv_timeout(due.saturating_duration_since(Instant::now()));
                     let mut closed = matches!(next, Err(RecvTimeoutError::Disconnected));
                     if let Ok(bytes) = next {
-                        add(&bytes, &mut scopes, &limits, &mut batch);
+                        send(add(&bytes, &mut scopes, &limits, &mut batch));
                         // What else is waiting, without reading the clock for each span.
                         while batch.len() < limits.max_export_batch_size {
                             match rx.try_recv() {
-                                Ok(bytes) => add(&bytes, &mut scopes, &limits, &mut batch),
+                                Ok(bytes) => send(add(&bytes, &mut scopes, &limits, &mut batch)),
                                 Err(TryRecvError::Empty) => break,
                                 Err(TryRecvError::Disconnected) => {
                                     closed = true;
@@ -338,7 +396,7 @@ pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: 
                         }
                     }
                     if batch.len() >= limits.max_export_batch_size || Instant::now() >= due || closed {
-                        export(&exporter, protocol, std::mem::take(&mut batch), &endpoint);
+                        send(Some(batch.take()));
                         due = Instant::now() + limits.schedule_delay;
                     }
                     if closed {
@@ -384,6 +442,7 @@ mod tests {
             attribute_value_length_limit: None,
             schedule_delay: Duration::from_secs(5),
             max_queue_size: 10,
+            max_queue_bytes: 1 << 20,
             max_export_batch_size: 5,
         }
     }
@@ -423,6 +482,71 @@ mod tests {
         assert_eq!((d.attributes.len(), d.dropped_attributes_count), (1, 1 + 7));
         assert_eq!((d.events.len(), d.events.dropped_count), (1, 2));
         assert_eq!((d.links.len(), d.links.dropped_count), (0, 1));
+    }
+
+    #[test]
+    fn names_keys_and_values_are_cut_at_decoding_on_character_boundaries() {
+        let mut s = java_span();
+        s.name = "é".repeat(MAX_NAME_BYTES); // two bytes each
+        s.status_message = "s".repeat(MAX_VALUE_BYTES + 5);
+        s.attributes = vec![
+            (
+                "k".repeat(MAX_NAME_BYTES * 3),
+                AttrValue::Str("v".repeat(MAX_VALUE_BYTES * 2)),
+            ),
+            ("a".into(), AttrValue::StrArray(vec!["✓".repeat(MAX_VALUE_BYTES)])),
+        ];
+        s.events[0].name = "e".repeat(MAX_NAME_BYTES + 1);
+        let d = span_data(s, &limits(128, 128, 128), InstrumentationScope::builder("t").build());
+        assert_eq!(d.name.len(), MAX_NAME_BYTES);
+        assert_eq!(d.attributes[0].key.as_str().len(), MAX_NAME_BYTES);
+        assert_eq!(d.attributes[0].value.as_str().len(), MAX_VALUE_BYTES);
+        let Value::Array(opentelemetry::Array::String(a)) = &d.attributes[1].value else {
+            panic!()
+        };
+        assert_eq!(
+            a[0].as_str().len(),
+            MAX_VALUE_BYTES - MAX_VALUE_BYTES % 3,
+            "whole characters"
+        );
+        assert_eq!(d.events[0].name.len(), MAX_NAME_BYTES);
+        assert_eq!(d.status, Status::error("s".repeat(MAX_VALUE_BYTES)));
+        // A configured value length limit (characters) bounds the bytes too.
+        let mut l = limits(128, 128, 128);
+        l.attribute_value_length_limit = Some(10);
+        let mut s = java_span();
+        s.attributes = vec![("k".into(), AttrValue::Str("x".repeat(1000)))];
+        let d = span_data(s, &l, InstrumentationScope::builder("t").build());
+        assert_eq!(d.attributes[0].value.as_str().len(), 40);
+        assert_eq!(cut_str("aé", 2), "a");
+    }
+
+    #[test]
+    fn a_span_too_large_for_a_request_is_trimmed_counted_and_batches_fit() {
+        let mut scopes = Scopes::default();
+        let mut batch = Batch::default();
+        let l = limits(1000, 128, 128);
+        let small = codec::encode::encode(&java_span());
+        let mut huge = java_span();
+        huge.attributes = (0..200)
+            .map(|i| (format!("k{i}"), AttrValue::Str("v".repeat(32 * 1024))))
+            .collect();
+        let huge = codec::encode::encode(&huge);
+        let trimmed = COUNTERS.trimmed.load(Ordering::Relaxed);
+        let mut sent: Vec<Vec<SpanData>> = [&small, &huge, &small, &huge]
+            .iter()
+            .filter_map(|b| add(b, &mut scopes, &l, &mut batch))
+            .collect();
+        sent.push(batch.take());
+        assert_eq!(COUNTERS.trimmed.load(Ordering::Relaxed) - trimmed, 2);
+        assert_eq!(sent.iter().map(Vec::len).sum::<usize>(), 4, "no span lost");
+        assert!(sent.len() >= 2, "the two trimmed spans never share a request");
+        for b in &sent {
+            assert!(b.iter().map(size::span).sum::<usize>() <= MAX_REQUEST_BYTES);
+        }
+        let big = sent.iter().flatten().find(|s| s.attributes.len() > 8).unwrap();
+        assert!(big.attributes.len() > 50 && big.attributes.len() < 200);
+        assert_eq!(big.dropped_attributes_count, 1 + 200 - big.attributes.len() as u32);
     }
 
     #[test]

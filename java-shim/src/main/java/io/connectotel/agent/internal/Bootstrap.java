@@ -62,21 +62,63 @@ public final class Bootstrap {
 
     /**
      * The one setting Java must know before the library exists: agent argument, then system property, then
-     * environment (the same precedence the native side applies to everything else).
+     * environment (the same precedence, and the same reading of each, as the native side's for everything else).
      */
     static String setting(String agentArgs, String key) {
-        if (agentArgs != null) {
-            for (String pair : agentArgs.split(",")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0 && pair.substring(0, eq).trim().equals(key)) {
-                    return pair.substring(eq + 1).trim();
-                }
-            }
+        String argument = agentArgument(agentArgs, key);
+        if (argument != null) {
+            return argument;
         }
         String property = System.getProperty(key);
         if (property != null) {
-            return property;
+            return property.trim();
         }
-        return System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+        String env = System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
+        return env == null ? null : env.trim();
+    }
+
+    /**
+     * {@code key}'s value in the agent arguments, read as the library reads them ({@code parse_agent_args} in
+     * src/config.rs): a comma starts a new pair only before another {@code otel.} key, so a value may hold
+     * commas; empty pairs are skipped; the last pair for a key wins.
+     */
+    static String agentArgument(String agentArgs, String key) {
+        if (agentArgs == null) {
+            return null;
+        }
+        String found = null;
+        String current = null;
+        StringBuilder value = null;
+        for (String segment : agentArgs.split(",", -1)) {
+            if (segment.trim().isEmpty()) {
+                continue;
+            }
+            int eq = segment.indexOf('=');
+            String name = eq >= 0 ? segment.substring(0, eq).trim() : "";
+            if (isKey(name)) {
+                if (key.equals(current)) {
+                    found = value.toString().trim();
+                }
+                current = name;
+                value = new StringBuilder(segment.substring(eq + 1).trim());
+            } else if (value != null) {
+                value.append(',').append(segment);
+            }
+        }
+        return key.equals(current) ? value.toString().trim() : found;
+    }
+
+    private static boolean isKey(String name) {
+        if (!name.startsWith("otel.")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum && c != '.' && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
     }
 }
