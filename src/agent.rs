@@ -314,6 +314,11 @@ fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut Age
         vec![],
         spans.export_failures.load(Ordering::Relaxed) as f64,
     );
+    put(
+        "connect_otel.spans.trimmed",
+        vec![],
+        spans.trimmed.load(Ordering::Relaxed) as f64,
+    );
 }
 
 fn connect_is_up(s: &Snapshot) -> bool {

@@ -163,6 +163,9 @@ pub enum Sampler {
     ParentRatio(f64),
 }
 
+/// The default bound on the bytes the span queue holds: thousands of ordinary spans, a handful of huge ones.
+pub const DEFAULT_SPAN_QUEUE_BYTES: u64 = 64 << 20;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TracesConfig {
     pub sampler: Sampler,
@@ -173,6 +176,8 @@ pub struct TracesConfig {
     pub attribute_value_length_limit: Option<u32>,
     pub schedule_delay: Duration,
     pub max_queue_size: usize,
+    /// `otel.connect.spans.queue.bytes`: the most bytes of encoded spans the queue holds.
+    pub max_queue_bytes: usize,
     pub max_export_batch_size: usize,
 }
 
@@ -228,6 +233,7 @@ const CONNECT_KEYS: &[&str] = &[
     "otel.connect.rest.username",
     "otel.connect.rest.password",
     "otel.connect.rest.ca",
+    "otel.connect.spans.queue.bytes",
 ];
 
 /// Every `otel.connect.*` key we read: [`CONNECT_KEYS`] and one switch per metric group.
@@ -559,6 +565,15 @@ impl<'a> Resolver<'a> {
             attribute_value_length_limit,
             schedule_delay: Duration::from_millis(self.number(&["otel.bsp.schedule.delay"], 5000, 1, off)?),
             max_queue_size: self.number(&["otel.bsp.max.queue.size"], 2048, 1, off)? as usize,
+            // At least one span of the largest request the export sends.
+            max_queue_bytes: self
+                .number(
+                    &["otel.connect.spans.queue.bytes"],
+                    DEFAULT_SPAN_QUEUE_BYTES,
+                    crate::encode::MAX_REQUEST_BYTES as u64,
+                    off,
+                )?
+                .min(usize::MAX as u64) as usize,
             max_export_batch_size: self.number(&["otel.bsp.max.export.batch.size"], 512, 1, off)? as usize,
         })
     }
@@ -1200,6 +1215,7 @@ mod tests {
         ("otel.connect.rest.username", "u"),
         ("otel.connect.rest.password", "p"),
         ("otel.connect.rest.ca", "/ca.pem"),
+        ("otel.connect.spans.queue.bytes", "999999999"),
         // Read by the Java loader and by the log, not by this resolution.
         ("otel.connect.library.path", "/lib.so"),
         ("otel.connect.log.level", "debug"),
