@@ -131,7 +131,7 @@ public class Span {
             super(null);
             this.tracer = tracer;
             this.settings = settings;
-            this.name = name == null ? "" : name;
+            this.name = name == null ? "" : Settings.name(name);
             this.traceIdHigh = traceIdHigh;
             this.traceIdLow = traceIdLow;
             this.spanId = spanId;
@@ -257,7 +257,7 @@ public class Span {
                     }
                 }
             }
-            Object[] event = {now(), name, a};
+            Object[] event = {now(), Settings.name(name), a};
             if (lock()) {
                 try {
                     if (events == null) {
@@ -347,7 +347,7 @@ public class Span {
         public Span updateName(String name) {
             if (name != null && lock()) {
                 try {
-                    this.name = name;
+                    this.name = Settings.name(name);
                 } finally {
                     unlock();
                 }

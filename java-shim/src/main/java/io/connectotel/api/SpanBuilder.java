@@ -25,7 +25,7 @@ public final class SpanBuilder {
 
     SpanBuilder(Tracer tracer, String name) {
         this.tracer = tracer;
-        this.name = name == null ? "" : name;
+        this.name = name == null ? "" : Settings.name(name);
     }
 
     /** The parent is the span of {@code context} (the current context's span by default). */
@@ -58,11 +58,15 @@ public final class SpanBuilder {
 
     public SpanBuilder addLink(SpanContext context, Attributes attributes) {
         if (context != null && context.isValid()) {
-            if (links.isEmpty()) {
-                links = new ArrayList<>(2);
-            } else if (links.size() >= 0xFFFF) { // the wire format's count; the agent's limit is far lower
+            double[] settings = Bridge.settings();
+            // The agent's limit, and never past the wire format's count.
+            int limit = settings == null ? 0 : Math.min((int) settings[Settings.LINK_COUNT_LIMIT], AttributeList.MAX_COUNT);
+            if (links.size() >= limit) {
                 droppedLinks++;
                 return this;
+            }
+            if (links.isEmpty()) {
+                links = new ArrayList<>(2);
             }
             links.add(new Object[] {context, attributes == null ? Attributes.empty() : attributes});
         }

@@ -1,5 +1,6 @@
 package io.connectotel.api;
 
+import io.connectotel.api.internal.Settings;
 import java.nio.charset.StandardCharsets;
 
 /** Creates spans for one instrumentation scope (its name becomes the OTLP scope name). */
@@ -11,8 +12,8 @@ public final class Tracer {
     final byte[] versionUtf8;
 
     Tracer(String name, String version) {
-        this.name = name == null || name.isEmpty() ? "unnamed" : name;
-        this.version = version == null ? "" : version;
+        this.name = name == null || name.isEmpty() ? "unnamed" : Settings.name(name);
+        this.version = version == null ? "" : Settings.name(version);
         this.nameUtf8 = this.name.getBytes(StandardCharsets.UTF_8);
         this.versionUtf8 = this.version.getBytes(StandardCharsets.UTF_8);
     }

@@ -73,6 +73,7 @@ public final class AttributeList {
         if (key == null || key.isEmpty()) {
             return;
         }
+        key = Settings.name(key);
         switch (kind) {
             case STRING:
                 if (ref != null) set(key, cut((String) ref), 0);

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The wire format of a finished span handed to the agent (decoded by the native side's `spans::codec`).
- * Little-endian; strings are a u32 byte length and UTF-8; counts are u16.
+ * Little-endian; strings are a u32 byte length and UTF-8; counts are u16, so a list or array is written with
+ * at most {@link AttributeList#MAX_COUNT} items (the API keeps fewer; a count never wraps).
  *
  * <p>A span is encoded into its thread's encoder ({@link #forThread()}), whose buffer is reused span after span
  * and handed to the agent as buffer plus length ({@link Bridge#submit(Encoder)}): the agent copies what it
@@ -184,6 +185,7 @@ public final class Encoder {
 
     /** Attributes as {key, value} pairs; values are String, Boolean, Long/Integer, Double/Float or arrays. */
     public Encoder attributes(List<Object[]> attrs, int count) {
+        count = Math.min(Math.min(count, attrs.size()), AttributeList.MAX_COUNT);
         u16(count);
         for (int i = 0; i < count; i++) {
             Object[] kv = attrs.get(i);
@@ -191,6 +193,10 @@ public final class Encoder {
             value(kv[1]);
         }
         return this;
+    }
+
+    private static int count(int n) {
+        return Math.min(n, AttributeList.MAX_COUNT);
     }
 
     private void value(Object v) {
@@ -204,20 +210,24 @@ public final class Encoder {
             u8(3).i64(Double.doubleToRawLongBits(((Number) v).doubleValue()));
         } else if (v instanceof String[]) {
             String[] a = (String[]) v;
-            u8(4).u16(a.length);
-            for (String s : a) str(s);
+            int n = count(a.length);
+            u8(4).u16(n);
+            for (int i = 0; i < n; i++) str(a[i]);
         } else if (v instanceof boolean[]) {
             boolean[] a = (boolean[]) v;
-            u8(5).u16(a.length);
-            for (boolean b : a) u8(b ? 1 : 0);
+            int n = count(a.length);
+            u8(5).u16(n);
+            for (int i = 0; i < n; i++) u8(a[i] ? 1 : 0);
         } else if (v instanceof long[]) {
             long[] a = (long[]) v;
-            u8(6).u16(a.length);
-            for (long l : a) i64(l);
+            int n = count(a.length);
+            u8(6).u16(n);
+            for (int i = 0; i < n; i++) i64(a[i]);
         } else if (v instanceof double[]) {
             double[] a = (double[]) v;
-            u8(7).u16(a.length);
-            for (double d : a) i64(Double.doubleToRawLongBits(d));
+            int n = count(a.length);
+            u8(7).u16(n);
+            for (int i = 0; i < n; i++) i64(Double.doubleToRawLongBits(a[i]));
         } else {
             u8(0).str(String.valueOf(v));
         }

@@ -23,6 +23,19 @@ public final class Settings {
     /** Whatever the configuration says, one string value never exceeds this many characters. */
     public static final int HARD_VALUE_CAP = 32 * 1024;
 
+    /** Whatever the configuration says, a span, event or tracer name or an attribute key is at most this long. */
+    public static final int HARD_NAME_CAP = 1024;
+
+    /** {@code s} cut at {@link #HARD_NAME_CAP} characters. */
+    public static String name(String s) {
+        return s != null && s.length() > HARD_NAME_CAP ? s.substring(0, HARD_NAME_CAP) : s;
+    }
+
+    /** {@code s} cut at {@link #HARD_VALUE_CAP} characters. */
+    public static String value(String s) {
+        return s != null && s.length() > HARD_VALUE_CAP ? s.substring(0, HARD_VALUE_CAP) : s;
+    }
+
     /** Whether a new span is sampled, the way the OpenTelemetry SDK's samplers decide. */
     public static boolean sample(double[] s, boolean hasParent, boolean parentSampled, long traceIdLow) {
         int mode = (int) s[SAMPLER];
