@@ -525,7 +525,9 @@ pub struct SpanView {
     pub name: String,
     pub kind: i32,
     pub attributes: BTreeMap<String, String>,
+    pub dropped_attributes: u32,
     pub events: Vec<(String, BTreeMap<String, String>)>,
+    pub dropped_events: u32,
     pub links: Vec<(String, String)>,
     pub status_code: i32,
     pub status_message: String,
@@ -599,6 +601,8 @@ impl Receiver {
                             name: s.name.clone(),
                             kind: s.kind,
                             attributes: kv_map(&s.attributes),
+                            dropped_attributes: s.dropped_attributes_count,
+                            dropped_events: s.dropped_events_count,
                             events: s
                                 .events
                                 .iter()
