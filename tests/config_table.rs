@@ -562,7 +562,11 @@ fn run(c: &Case, receiver: &Receiver, dir: &str) -> Result<Duration, String> {
         problems.push(format!("exit took {exit_took:?}"));
     }
     if lines.len() != c.lines.len() {
-        problems.push(format!("{} connect-otel lines, expected {}", lines.len(), c.lines.len()));
+        problems.push(format!(
+            "{} connect-otel lines, expected {}",
+            lines.len(),
+            c.lines.len()
+        ));
     }
     for words in c.lines {
         if !lines.iter().any(|l| words.iter().all(|w| l.contains(w))) {
@@ -581,7 +585,11 @@ fn run(c: &Case, receiver: &Receiver, dir: &str) -> Result<Duration, String> {
         Ok(begun.elapsed())
     } else {
         let shown: Vec<String> = lines.iter().map(|l| l.chars().take(400).collect()).collect();
-        Err(format!("{}\n  lines:\n    {}", problems.join("; "), shown.join("\n    ")))
+        Err(format!(
+            "{}\n  lines:\n    {}",
+            problems.join("; "),
+            shown.join("\n    ")
+        ))
     }
 }
 
@@ -589,9 +597,21 @@ fn run(c: &Case, receiver: &Receiver, dir: &str) -> Result<Duration, String> {
 fn prepare_files() -> String {
     let dir = support::temp_dir("config-table");
     std::fs::write(dir.join("ca.txt"), "this is not a certificate\n").unwrap();
-    std::fs::write(dir.join("bad.pem"), "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n").unwrap();
-    std::fs::write(dir.join("ok.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
-    std::fs::write(dir.join("key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    std::fs::write(
+        dir.join("bad.pem"),
+        "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ok.pem"),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     dir.display().to_string()
 }
 
@@ -634,5 +654,11 @@ fn bad_configuration_table() {
         begun.elapsed()
     );
     let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
 }
