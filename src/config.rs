@@ -793,7 +793,32 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
     let failures_on = r
         .bool("otel.connect.failures.enabled", true, "failure log records are off")
         .unwrap_or(false);
-    let failures = (failures_on && logs_exporter.is_some()).then(|| FailuresConfig {
+    // The REST settings are checked only where they are used, so that a line never blames them for
+    // records that are off anyway.
+    let mut rest_ok = true;
+    if failures_on && logs_exporter.is_some() {
+        let off = "failure log records are off";
+        if let Some((v, origin)) = sources
+            .get("otel.connect.rest.url")
+            .filter(|(v, _)| !v.trim().is_empty())
+        {
+            if !is_url(v.trim()) {
+                r.problem("otel.connect.rest.url", v, origin, URL_EXPECTED, off);
+                rest_ok = false;
+            }
+        }
+        if let Some((v, origin)) = sources
+            .get("otel.connect.rest.ca")
+            .filter(|(v, _)| !v.trim().is_empty())
+        {
+            if let Some(why) = pem_problem(v.trim(), Pem::Certificates) {
+                let expected = format!("{}: {why}", Pem::Certificates.expected());
+                r.problem("otel.connect.rest.ca", v, origin, &expected, off);
+                rest_ok = false;
+            }
+        }
+    }
+    let failures = (failures_on && rest_ok && logs_exporter.is_some()).then(|| FailuresConfig {
         rest_url: text("otel.connect.rest.url"),
         rest_username: text("otel.connect.rest.username"),
         rest_password: text("otel.connect.rest.password"),
@@ -1214,7 +1239,7 @@ mod tests {
         ("otel.connect.rest.url", "http://w:8083"),
         ("otel.connect.rest.username", "u"),
         ("otel.connect.rest.password", "p"),
-        ("otel.connect.rest.ca", "/ca.pem"),
+        ("otel.connect.rest.ca", "{pem}"),
         ("otel.connect.spans.queue.bytes", "999999999"),
         // Read by the Java loader and by the log, not by this resolution.
         ("otel.connect.library.path", "/lib.so"),
@@ -1231,7 +1256,15 @@ mod tests {
 
     #[test]
     fn every_documented_key_is_read_in_all_three_forms() {
-        let mut every: Vec<(String, String)> = EVERY_KEY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let dir = std::env::temp_dir().join(format!("connect-otel-every-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pem = dir.join("ca.pem");
+        std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        let pem = pem.display().to_string();
+        let mut every: Vec<(String, String)> = EVERY_KEY
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.replace("{pem}", &pem)))
+            .collect();
         for g in GROUP_NAMES {
             every.push((format!("otel.connect.metrics.{g}.enabled"), "false".into()));
         }
@@ -1399,6 +1432,23 @@ mod tests {
             "{p:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rest_url_and_ca_are_checked_where_they_are_used() {
+        let (c, p) = resolve_with("otel.connect.rest.url=http://w:80800", &[], &[]);
+        assert!(c.failures.is_none() && c.metrics.is_some(), "{p:?}");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].0.contains("otel.connect.rest.url=\"http://w:80800\"")
+                && p[0].0.ends_with("failure log records are off")
+        );
+        let (c, p) = resolve_with("otel.connect.rest.ca=/nonexistent/ca.pem", &[], &[]);
+        assert!(c.failures.is_none(), "{p:?}");
+        assert!(p[0].0.contains("otel.connect.rest.ca=\"/nonexistent/ca.pem\"") && p[0].0.contains("cannot read it"));
+        // Records off anyway: nothing to say about their settings.
+        let (_, p) = resolve_with("otel.connect.rest.url=nope,otel.logs.exporter=none", &[], &[]);
+        assert!(p.is_empty(), "{p:?}");
     }
 
     #[test]

@@ -355,6 +355,22 @@ const CASES: &[Case] = &[
         ),
         &[("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "{dir}/ca.txt")],
     ),
+    case(
+        "a REST CA that is not PEM",
+        "otel.connect.rest.ca={dir}/ca.txt",
+        &[
+            &["otel.connect.rest.ca=", "ca.txt", "holds no PEM certificate", "failure log records are off"],
+            &["started", "failure log records: off"],
+        ],
+    ),
+    case(
+        "a REST URL on port 80800",
+        "otel.connect.rest.url=http://admin:Secret10@127.0.0.1:80800",
+        &[
+            &["otel.connect.rest.url=\"http://***@127.0.0.1:80800\"", "failure log records are off"],
+            &["started", "failure log records: off"],
+        ],
+    ),
     // --- Other settings: the part they belong to stays off, the rest runs ---
     case(
         "interval in words",
