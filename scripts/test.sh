@@ -13,12 +13,22 @@ if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
 fi
 
 scripts/setup.sh
+# The Go builds (the test collector, Prometheus: about 11 minutes cold) run beside the Rust builds: both keep
+# the cores busy, and each has stretches that do not (downloads, links, the last crate), which the other fills.
+mkdir -p .cache
+(scripts/build-otelcol.sh && scripts/build-prometheus.sh) > .cache/go-builds.log 2>&1 &
+go_builds=$!
 # Builds the jars (scripts/build.sh --test) and writes the release artifacts that tests/release_artifacts.rs checks.
 scripts/dist.sh --test
 scripts/fetch-test-deps.sh
 scripts/fetch-cross-runtimes.sh >/dev/null  # qemu, musl and an arm64 JVM for tests/platform_*.rs
-scripts/build-otelcol.sh
-scripts/build-prometheus.sh
+cargo test --all-targets --no-run
+if ! wait "$go_builds"; then
+  cat .cache/go-builds.log >&2
+  echo "test: building the collector or Prometheus failed (above)" >&2
+  exit 1
+fi
+tail -2 .cache/go-builds.log
 cargo test --all-targets -- --test-threads="${CONNECT_OTEL_TEST_THREADS:-2}"
 # The benchmarks' smoke runs (seconds of measuring each), so that they keep building and running.
 scripts/bench-collection.sh --smoke
