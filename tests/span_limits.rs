@@ -138,3 +138,29 @@ fn careless_huge_spans_keep_native_memory_under_the_queue_bound() {
     let (status, _, stderr) = jvm.exit(WAIT);
     assert!(status.success(), "{stderr}");
 }
+
+#[test]
+fn counts_past_the_wire_formats_u16_never_wrap() {
+    // A link with 70,000 attributes and an event with arrays of 70,000 elements: written with a wrapped u16
+    // count, the span would be malformed and lost.
+    let receiver = Receiver::start();
+    let mut jvm = JvmBuilder::new()
+        .args(&format!(
+            "otel.exporter.otlp.endpoint={},otel.bsp.schedule.delay=200,otel.metric.export.interval=1000",
+            receiver.grpc_endpoint()
+        ))
+        .spawn();
+    jvm.cmd("worker");
+    jvm.wait_for_stderr("started", WAIT);
+    jvm.cmd("wide");
+    let spans = receiver.wait_for_spans(WAIT, "the wide span", |s| !named(s, "wide").is_empty());
+    let w = named(&spans, "wide")[0];
+    assert_eq!(w.links.len(), 1);
+    assert_eq!(w.events.len(), 1);
+    let event = &w.events[0].1;
+    assert!(event.contains_key("longs") && event.contains_key("strings"), "{:?}", event.keys());
+    assert!(w.attributes.contains_key("doubles"));
+    let (status, _, stderr) = jvm.exit(WAIT);
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("malformed"), "{stderr}");
+}
