@@ -158,7 +158,11 @@ fn counts_past_the_wire_formats_u16_never_wrap() {
     assert_eq!(w.links.len(), 1);
     assert_eq!(w.events.len(), 1);
     let event = &w.events[0].1;
-    assert!(event.contains_key("longs") && event.contains_key("strings"), "{:?}", event.keys());
+    assert!(
+        event.contains_key("longs") && event.contains_key("strings"),
+        "{:?}",
+        event.keys()
+    );
     assert!(w.attributes.contains_key("doubles"));
     let (status, _, stderr) = jvm.exit(WAIT);
     assert!(status.success(), "{stderr}");
