@@ -579,10 +579,19 @@ impl<'a> Resolver<'a> {
     }
 }
 
-const URL_EXPECTED: &str = "an http:// or https:// URL with a host, and a port from 1 to 65535 if one is given";
+const URL_EXPECTED: &str =
+    "an http:// or https:// URL of at most 2048 characters with a host, and a port from 1 to 65535 if one is given";
+
+/// Longest URL or path accepted: every line about an endpoint or file names it, so it must stay readable
+/// (and no real one comes near).
+const MAX_URL_CHARS: usize = 2048;
+const MAX_PATH_BYTES: usize = 4096;
 
 /// `http://` or `https://`, a host, and a port (when given) from 1 to 65535.
 fn is_url(url: &str) -> bool {
+    if url.chars().count() > MAX_URL_CHARS {
+        return false;
+    }
     let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
         return false;
     };
@@ -850,9 +859,20 @@ pub fn resolve(sources: &Sources) -> (AgentConfig, Vec<Problem>) {
         .get("otel.service.name")
         .map(|(v, _)| v.trim().to_string())
         .filter(|s| !s.is_empty());
-    let worker_config = sources
-        .get("otel.connect.worker.config")
-        .map(|(v, _)| v.trim().to_string());
+    let worker_config = match sources.get("otel.connect.worker.config") {
+        Some((v, origin)) if v.trim().len() > MAX_PATH_BYTES => {
+            let expected = format!("a file path of at most {MAX_PATH_BYTES} bytes");
+            r.problem(
+                "otel.connect.worker.config",
+                v,
+                origin,
+                &expected,
+                "the worker's command line is read instead",
+            );
+            None
+        }
+        v => v.map(|(v, _)| v.trim().to_string()),
+    };
 
     let config = AgentConfig {
         sdk_disabled,
@@ -1432,6 +1452,25 @@ mod tests {
             "{p:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn urls_and_paths_every_line_names_are_of_a_readable_length() {
+        let long_host = format!("http://{}:4317", "h".repeat(3000));
+        let (c, p) = resolve_with(&format!("otel.exporter.otlp.endpoint={long_host}"), &[], &[]);
+        assert!(c.metrics_exporter.is_none() && p.len() == 1, "{p:?}");
+        assert!(
+            p[0].0.contains("at most 2048 characters") && p[0].0.len() < 1_000,
+            "{}",
+            p[0].0
+        );
+        let (c, p) = resolve_with("", &[], &[("OTEL_CONNECT_WORKER_CONFIG", &"/d".repeat(3000))]);
+        assert!(c.worker_config.is_none() && c.metrics.is_some(), "{p:?}");
+        assert!(
+            p[0].0.contains("at most 4096 bytes") && p[0].0.len() < 1_000,
+            "{}",
+            p[0].0
+        );
     }
 
     #[test]

@@ -237,6 +237,14 @@ const CASES: &[Case] = &[
         "otel.exporter.otlp.endpoint=https://",
         &[&["\"https://\"", ALL_OFF]],
     ),
+    with_env(
+        case(
+            "an endpoint of 3,000 characters",
+            "",
+            &[&["otel.exporter.otlp.endpoint=\"http://hhhh", "characters)", "at most 2048 characters", ALL_OFF]],
+        ),
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://{long3000}:4317")],
+    ),
     case(
         "timeout 0",
         "otel.exporter.otlp.timeout=0",
@@ -524,6 +532,7 @@ fn fill(s: &str, receiver: &Receiver, dir: &str) -> String {
     s.replace("{grpc}", &receiver.grpc_endpoint())
         .replace("{http}", &receiver.http_endpoint())
         .replace("{dir}", dir)
+        .replace("{long3000}", &"h".repeat(3000))
         // 100,000 characters in all.
         .replace("{long}", &"x".repeat(100_000 - 101))
 }
