@@ -135,12 +135,7 @@ fn a_file_that_is_not_a_library() {
 fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
     let tmp = support::temp_dir("extract");
     // Named by the user's number, which every process has (a name it may not).
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1)?.parse::<u32>().ok())
-        .unwrap();
+    let uid = support::effective_uid();
     let private = tmp.join(format!("connect-otel-{uid}"));
     let tmpdir = format!("-Djava.io.tmpdir={}", tmp.display());
     let endpoint = "otel.exporter.otlp.endpoint=http://127.0.0.1:1";

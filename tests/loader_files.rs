@@ -242,12 +242,7 @@ fn another_user_swapping_the_extraction_directory_never_gets_its_library_loaded(
             .jvm_arg(&format!("-Djava.io.tmpdir={}", learn.display())),
         "started",
     );
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1)?.parse::<u32>().ok())
-        .unwrap();
+    let uid = support::effective_uid();
     let name = std::fs::read_dir(learn.join(format!("connect-otel-{uid}")))
         .unwrap()
         .next()

@@ -859,6 +859,16 @@ pub fn worker_properties(dir: &Path, group: &str, port: u16) -> PathBuf {
     p
 }
 
+/// This test process's effective uid (the agent names its private directory by it).
+pub fn effective_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1)?.parse::<u32>().ok())
+        .expect("a Uid line in /proc/self/status")
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("connect-otel-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
