@@ -182,6 +182,26 @@ pub fn parse_statuses(json: &str) -> Result<HashMap<Subject, RestStatus>, String
     Ok(out)
 }
 
+/// The most of a trace one record carries. It goes out twice (body and `exception.stacktrace`), each record
+/// in its own request, and a collector takes 4 MiB per gRPC message: a trace of any length must not cost the
+/// record. Connect's traces are tens of kilobytes; the cut keeps the head, where the cause is named.
+const MAX_TRACE_BYTES: usize = 1 << 20;
+
+fn capped_trace(trace: &str) -> String {
+    if trace.len() <= MAX_TRACE_BYTES {
+        return trace.to_string();
+    }
+    let mut end = MAX_TRACE_BYTES;
+    while !trace.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n… ({} more bytes of the trace cut)",
+        &trace[..end],
+        trace.len() - end
+    )
+}
+
 /// The first line of a Java stack trace: `exception.type` and `exception.message`.
 fn exception_head(trace: &str) -> (String, String) {
     let first = trace.lines().next().unwrap_or("").trim();
@@ -241,7 +261,7 @@ pub fn record(t: &Transition, worker_id: &str, rest: Result<Option<&RestStatus>,
             attributes,
         },
         Change::Failed => {
-            let body = match (rest, status.and_then(|s| s.trace.clone())) {
+            let body = match (rest, status.and_then(|s| s.trace.as_deref().map(capped_trace))) {
                 (_, Some(trace)) => {
                     let (ty, message) = exception_head(&trace);
                     if !ty.is_empty() {
@@ -622,6 +642,20 @@ mod tests {
             Some("org.apache.kafka.connect.errors.ConnectException")
         );
         assert_eq!(get("exception.message"), Some("disk full"));
+    }
+
+    #[test]
+    fn a_huge_trace_is_cut_so_that_its_record_fits_a_request() {
+        let trace = format!(
+            "java.lang.IllegalStateException: big\n{}",
+            "\tat é.F.g(F.java:1)\n".repeat(200_000)
+        );
+        let capped = capped_trace(&trace);
+        let kept = capped.find("\n… (").expect("the cut is marked");
+        assert!(kept <= MAX_TRACE_BYTES && kept > MAX_TRACE_BYTES - 4, "{kept}");
+        assert!(trace.starts_with(&capped[..kept]));
+        assert!(capped.ends_with(&format!("({} more bytes of the trace cut)", trace.len() - kept)));
+        assert_eq!(capped_trace("short"), "short");
     }
 
     #[test]
