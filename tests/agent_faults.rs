@@ -186,9 +186,8 @@ fn a_collector_that_is_down_costs_a_log_line_not_the_worker() {
     assert!(status.success(), "{err}");
 }
 
-#[test]
-fn a_collector_that_never_answers_does_not_hold_up_exit() {
-    // Accepts connections and never answers: the worst case for a final flush.
+/// A collector that accepts connections and never answers (up to 64 of them, held until the thread ends).
+fn black_hole() -> (u16, std::thread::JoinHandle<()>) {
     let hole = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = hole.local_addr().unwrap().port();
     let keep = std::thread::spawn(move || {
@@ -197,6 +196,13 @@ fn a_collector_that_never_answers_does_not_hold_up_exit() {
             held.push(s);
         }
     });
+    (port, keep)
+}
+
+#[test]
+fn a_collector_that_never_answers_does_not_hold_up_exit() {
+    // The worst case for a final flush.
+    let (port, keep) = black_hole();
     for protocol in ["grpc", "http/protobuf"] {
         let mut jvm = JvmBuilder::new()
             .args(&format!(
@@ -219,14 +225,7 @@ fn a_collector_that_never_answers_does_not_hold_up_exit() {
 /// minute and named neither.
 #[test]
 fn a_black_hole_collector_is_named_as_a_timeout() {
-    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = hole.local_addr().unwrap().port();
-    let keep = std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in hole.incoming().take(64) {
-            held.push(s);
-        }
-    });
+    let (port, keep) = black_hole();
     for protocol in ["grpc", "http/protobuf"] {
         let endpoint = match protocol {
             "grpc" => format!("http://127.0.0.1:{port}"),
