@@ -249,7 +249,12 @@ fn known_keys() -> BTreeSet<String> {
             continue;
         }
         let mut expanded = vec![literal.clone()];
-        for (placeholder, values) in [("{signal}", &signals), ("{base}", &bases), ("{group}", &groups), ("{g}", &groups)] {
+        for (placeholder, values) in [
+            ("{signal}", &signals),
+            ("{base}", &bases),
+            ("{group}", &groups),
+            ("{g}", &groups),
+        ] {
             expanded = expanded
                 .into_iter()
                 .flat_map(|k| {
