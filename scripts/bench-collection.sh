@@ -4,9 +4,10 @@
 #   floor         a pure-Java queryNames + getAttributes loop for the same MBeans and attributes (same JVM)
 #   ours          one full collection (JNI reads, snapshot, mapping, the OTLP request bodies; not the
 #                 sending) through the test-hooks jar, in the same JVM: timed in rounds that run the floor,
-#                 ours and the read's Java work alone next to each other (NativeAgent.benchPaired), CPU and
-#                 heap from blocks of rounds of one side (NativeAgent.benchCollect)
+#                 ours and the read's Java work alone next to each other (TestHooks.benchPaired), CPU and
+#                 heap from blocks of rounds of one side (TestHooks.benchCollect)
 #   jmx_exporter  time per scrape of jmx_prometheus_javaagent's endpoint, Connect rules after Strimzi's
+#   registrations the time to register a worker's MBeans with the agent's registration listener over without it
 #   otel agent    process CPU per interval of a JVM with the OpenTelemetry Java agent
 #                 (otel.jmx.target.system=experimental-kafka-connect) over the same JVM without an agent
 # plus Java heap per attribute, CPU share at a 10 s interval, RSS added, start-up added by premain, jar size.
@@ -105,6 +106,11 @@ fi
 bench "floor and ours, N = $sizes" -Xms1g -Xmx1g \
   "-javaagent:$out/connect-otel-agent-test.jar=otel.metrics.exporter=none,otel.traces.exporter=none" \
   -cp "$cp" CollectionBench ours "$sizes" "$warmup" "$rounds"
+
+# The registration listener's cost on the threads that register MBeans (Connect's): a worker's MBeans registered
+# with and without it, alternating, in one JVM with the agent jar on the class path (no agent started).
+bench "registrations with and without the listener, N = $sizes" -Xms1g -Xmx1g \
+  -cp "$cp:$out/connect-otel-agent.jar" CollectionBench registrations "$sizes" "$([ $smoke = 1 ] && echo 2 || echo 10)"
 
 # An OTLP/HTTP receiver on loopback that accepts and drops every export, for the whole-agent runs.
 sink_port=$(free_port)

@@ -56,11 +56,16 @@ build() {
   cargo zigbuild --release --lib --target "$(target_of "$platform")" "$@"
 }
 
-# package <out jar> <platform>...: the shim's classes, build-info and the given platforms' libraries.
+# package [--test-hooks] <out jar> <platform>...: the shim's classes, build-info and the given platforms'
+# libraries. --test-hooks adds java-shim/src/test-hooks (the natives only a test-hooks library implements), for
+# the test jar: the shipped jar never carries them.
 package() {
+  local sources=java-shim/src/main/java
+  if [ "$1" = --test-hooks ]; then sources="$sources java-shim/src/test-hooks/java"; shift; fi
   local out=$1 classes carried=""; shift
   classes=$(mktemp -d)
-  javac --release 11 -Xlint:all -Werror -cp "$compile_classpath" -d "$classes" $(find java-shim/src/main/java -name '*.java')
+  # shellcheck disable=SC2046,SC2086
+  javac --release 11 -Xlint:all -Werror -cp "$compile_classpath" -d "$classes" $(find $sources -name '*.java')
   for platform in "$@"; do
     mkdir -p "$classes/native/$platform"
     cp "$(out_dir "$platform")/libconnect_otel.so" "$classes/native/$platform/libconnect_otel.so"
@@ -90,7 +95,7 @@ if [ "${1:-}" = "--test" ]; then
   # First, so that the plain build below leaves the x86_64 target without test hooks (and up to date for a
   # later scripts/build.sh). Same target dir: only this crate is rebuilt for the other feature set.
   build linux-x86_64 --features test-hooks
-  package build/test/connect-otel-agent.jar linux-x86_64
+  package --test-hooks build/test/connect-otel-agent.jar linux-x86_64
 fi
 rm -rf build/native
 for platform in $platforms; do

@@ -11,6 +11,10 @@
 #       and stays in the foreground until its standard input closes or it gets a signal; then (and on any
 #       failure) it stops every process it started. Each process logs to DIR/<name>.log. --no-agent-on I starts
 #       worker I (1-based) without the agent, ready for `java -jar connect-otel-agent.jar attach <pid>`.
+#       Meanwhile it reads commands from its input, one a line:
+#         start-worker I   starts worker I (1-based) again once it has exited, as it was started (properties,
+#                          REST port, agent or not), appending to its log; answers `started worker=I pid=…`
+#                          once its REST API answers.
 #
 # Environment: KAFKA_VERSION, KAFKA_JAVA (java binary for broker and workers), AGENT_JAR (default
 # build/connect-otel-agent.jar), OTEL_* (passed to the workers' agents).
@@ -108,8 +112,39 @@ wait_until() { # wait_until SECONDS DESCRIPTION PID COMMAND…
 
 rest_up() { curl -sf -o /dev/null "$1/"; }
 
+# Set by run, read by launch_worker: whether workers get the agent, its arguments, the worker started without
+# it, the JVM options, and each worker's REST port.
+agent=1 agent_args="" bare=0 jvm_opts=() rest_ports=()
+
+# launch_worker I: worker I's JVM (1-based) in the background, appending to DIR/worker-I.log, its pid in slot I
+# of pids (the broker is slot 0): the one command line for its first start and a start-worker.
+launch_worker() {
+  local i=$1 agent_opt=()
+  if [ $agent = 1 ] && [ "$i" != "$bare" ]; then
+    if [ -n "$agent_args" ]; then agent_opt=("-javaagent:$AGENT_JAR=$agent_args"); else agent_opt=("-javaagent:$AGENT_JAR"); fi
+  elif [ "$i" = "$bare" ]; then
+    # What docs/attach.md tells operators to add: no JDK 21+ warning when the agent is attached later.
+    agent_opt=(-XX:+EnableDynamicAgentLoading)
+  fi
+  "$JAVA" "${jvm_opts[@]}" "${agent_opt[@]}" -cp "$libs/*:$root/build/e2e-plugins/*" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker-$i.properties" >> "$dir/worker-$i.log" 2>&1 &
+  pids[$i]=$!
+  names[$i]="worker-$i"
+}
+
+# start_again I: worker I once more, after it exited (its pid slot is reused, so stop_all never signals the old
+# process's number).
+start_again() {
+  local i=$1
+  [[ "$i" =~ ^[0-9]+$ ]] && [ -n "${rest_ports[$i]:-}" ] || die "start-worker: no worker $i"
+  ! kill -0 "${pids[$i]}" 2>/dev/null || die "start-worker: worker $i (pid ${pids[$i]}) still runs"
+  launch_worker "$i"
+  wait_until 120 "worker $i again at 127.0.0.1:${rest_ports[$i]}" "${pids[$i]}" rest_up "http://127.0.0.1:${rest_ports[$i]}"
+  echo "started worker=$i pid=${pids[$i]}"
+}
+
 run() {
-  local workers=2 agent=1 agent_args="" bare=0
+  local workers=2
   dir=""
   while [ $# -gt 0 ]; do
     case $1 in
@@ -130,7 +165,7 @@ run() {
   trap stop_all EXIT
   trap 'exit 130' INT TERM HUP
 
-  local jvm_opts=(-Xms128m -Xmx512m -XX:+UseG1GC -Dlog4j2.configurationFile="$root/e2e/log4j2.properties")
+  jvm_opts=(-Xms128m -Xmx512m -XX:+UseG1GC -Dlog4j2.configurationFile="$root/e2e/log4j2.properties")
   local major; major=$(java_major)
   [ "${major:-0}" -ge 24 ] && jvm_opts+=(--enable-native-access=ALL-UNNAMED)
 
@@ -162,6 +197,7 @@ EOF
   local urls=() wpids=() i rest
   for i in $(seq "$workers"); do
     rest=$(free_port)
+    rest_ports[$i]=$rest
     cat > "$dir/worker-$i.properties" <<EOF
 bootstrap.servers=127.0.0.1:$broker
 group.id=connect-otel-e2e
@@ -181,15 +217,11 @@ rest.advertised.port=$rest
 offset.flush.interval.ms=2000
 scheduled.rebalance.max.delay.ms=3000
 EOF
-    local agent_opt=()
-    if [ $agent = 1 ] && [ "$i" != "$bare" ]; then
-      if [ -n "$agent_args" ]; then agent_opt=("-javaagent:$AGENT_JAR=$agent_args"); else agent_opt=("-javaagent:$AGENT_JAR"); fi
-    elif [ "$i" = "$bare" ]; then
-      # What docs/attach.md tells operators to add: no JDK 21+ warning when the agent is attached later.
-      agent_opt=(-XX:+EnableDynamicAgentLoading)
-    fi
-    start "worker-$i" "$JAVA" "${jvm_opts[@]}" "${agent_opt[@]}" -cp "$libs/*:$root/build/e2e-plugins/*" \
-      org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker-$i.properties"
+    # Plugins in their own directories (Connect's isolated class loaders), where scripts/fetch-test-deps.sh
+    # built some; build/e2e-plugins (launch_worker's class path) holds the rest.
+    if [ -d "$root/build/e2e-plugin-path" ]; then echo "plugin.path=$root/build/e2e-plugin-path" >> "$dir/worker-$i.properties"; fi
+    : > "$dir/worker-$i.log"
+    launch_worker "$i"
     urls+=("http://127.0.0.1:$rest")
     wpids+=("${pids[-1]}")
   done
@@ -201,8 +233,15 @@ EOF
   compgen -G "$libs/connect-file-*.jar" > /dev/null && file_connectors=yes
   echo "ready dir=$dir broker=127.0.0.1:$broker workers=${urls[*]} pids=${wpids[*]} version=$KAFKA_VERSION file-connectors=$file_connectors"
   unset IFS
-  # Stay until the caller closes our input (or a signal arrives); the EXIT trap stops everything.
-  cat > /dev/null || true
+  # Stay until the caller closes our input (or a signal arrives), doing what it asks; the EXIT trap stops
+  # everything.
+  local command arg
+  while read -r command arg; do
+    case $command in
+      start-worker) start_again "$arg" ;;
+      *) say "unknown command: $command $arg" ;;
+    esac
+  done
 }
 
 case "${1:-}" in

@@ -9,19 +9,23 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use once_cell::sync::Lazy;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 
+use crate::collect::plan::ReadPlan;
+use crate::collect::snapshot::{ReadStats, Snapshot};
 use crate::config::{self, AgentConfig, MetricsConfig, Sources};
-use crate::encode::MAX_SERIES_PER_REQUEST;
-use crate::failures::{rest_target, FailureReporter, FailureWatch};
-use crate::mapping::{Mapper, Observations};
-use crate::metrics::MetricsExport;
-use crate::snapshot::{ReadPlan, ReadStats, Snapshot};
-use crate::stall::StallWatch;
+use crate::failures::{FailureReporter, FailureWatch};
+use crate::metrics::encode::MAX_SERIES_PER_REQUEST;
+use crate::metrics::export::{ExportCounters, MetricsExport};
+use crate::metrics::lifecycle::Lifecycle;
+use crate::metrics::mapping::Mapper;
+use crate::metrics::series::Observations;
+use crate::metrics::stall::StallWatch;
+use crate::worker::rest_target;
 use crate::worker::{host_name, WorkerIdentity};
 
 /// Reads MBeans. Implemented by the JNI boundary; created and used on the collector thread only.
@@ -114,7 +118,7 @@ pub fn start(
                 true
             }
             Err(e) => {
-                crate::log::disabled("traces", &e);
+                crate::diag::log::disabled("traces", &e);
                 false
             }
         },
@@ -150,13 +154,13 @@ pub fn start(
                         collect_loop(&config, &metrics, identity, source, &thread_stop)
                     }))
                     .unwrap_or_else(|_| {
-                        crate::log::disabled("metrics", "the collector stopped after an internal error");
+                        crate::diag::log::disabled("metrics", "the collector stopped after an internal error");
                         None
                     });
                     let _ = done_tx.send(export);
                 });
             if let Err(e) = spawned {
-                crate::log::disabled("metrics", &format!("cannot start the collector thread: {e}"));
+                crate::diag::log::disabled("metrics", &format!("cannot start the collector thread: {e}"));
             }
         }
     }
@@ -186,15 +190,17 @@ pub fn shutdown() {
             return;
         }
     };
-    let spans_done = || {
-        if let Ok(h) = spans {
-            // Bounded by `deadline` inside.
-            let _ = h.join();
+    // Bounded by `deadline` inside. The I/O runtime is stopped only when the span thread is done: an export
+    // still waiting for the collector would otherwise end in tokio's "runtime is being shut down" panic (caught,
+    // but logged as an internal error), and the process is exiting anyway.
+    let finish = move || {
+        let spans_flushed = spans.map_or(true, |h| h.join().unwrap_or(false));
+        if spans_flushed {
+            crate::transport::shutdown_runtime(Duration::from_millis(200));
         }
     };
     let Some(export) = export else {
-        spans_done();
-        crate::otlp::shutdown_runtime(Duration::from_millis(200));
+        finish();
         return;
     };
     let (tx, rx) = mpsc::channel();
@@ -209,10 +215,7 @@ pub fn shutdown() {
     }
     let left = deadline.saturating_duration_since(Instant::now());
     match rx.recv_timeout(left) {
-        Ok(()) => {
-            spans_done();
-            crate::otlp::shutdown_runtime(Duration::from_millis(200))
-        }
+        Ok(()) => finish(),
         // The flusher is not a JVM thread: leaving it behind does not hold up the JVM's exit.
         Err(_) => crate::log_warn!(
             "final export did not finish within {} ms; exiting without it",
@@ -263,15 +266,21 @@ fn resource(config: &AgentConfig, identity: &WorkerIdentity) -> Resource {
 struct AgentCounters {
     read_errors: BTreeMap<&'static str, u64>,
     non_finite: u64,
+    no_samples: u64,
     unattributed: u64,
+    null: u64,
+    starting: u64,
 }
 
-fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut AgentCounters, export_failures: u64) {
+fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut AgentCounters, export: &ExportCounters) {
     for (k, v) in &stats.errors {
         *totals.read_errors.entry(k).or_insert(0) += v;
     }
     totals.non_finite += obs.skipped_non_finite;
+    totals.no_samples += obs.skipped_no_samples;
     totals.unattributed += obs.unattributed;
+    totals.null += stats.skipped_null;
+    totals.starting += stats.skipped_starting;
     let series = obs.series_count();
     let mut put = |name: &'static str, attrs: Vec<KeyValue>, value: f64| {
         obs.push_alone(name, attrs, value);
@@ -280,7 +289,16 @@ fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut Age
     put("connect_otel.mbeans", vec![], stats.mbeans as f64);
     put("connect_otel.attributes", vec![], stats.attributes as f64);
     put("connect_otel.series", vec![], series as f64);
-    put("connect_otel.export.failures", vec![], export_failures as f64);
+    put(
+        "connect_otel.export.failures",
+        vec![],
+        export.failures.load(Ordering::Relaxed) as f64,
+    );
+    put(
+        "connect_otel.export.rejected_points",
+        vec![],
+        export.rejected_points.load(Ordering::Relaxed) as f64,
+    );
     for (kind, n) in &totals.read_errors {
         put(
             "connect_otel.read.errors",
@@ -288,16 +306,19 @@ fn add_agent_metrics(obs: &mut Observations, stats: &ReadStats, totals: &mut Age
             *n as f64,
         );
     }
-    put(
-        "connect_otel.values.skipped",
-        vec![KeyValue::new("reason", "non_finite")],
-        totals.non_finite as f64,
-    );
-    put(
-        "connect_otel.values.skipped",
-        vec![KeyValue::new("reason", "unattributed")],
-        totals.unattributed as f64,
-    );
+    for (reason, n) in [
+        ("non_finite", totals.non_finite),
+        ("no_samples", totals.no_samples),
+        ("unattributed", totals.unattributed),
+        ("null", totals.null),
+        ("starting", totals.starting),
+    ] {
+        put(
+            "connect_otel.values.skipped",
+            vec![KeyValue::new("reason", reason)],
+            n as f64,
+        );
+    }
     let spans = &crate::spans::COUNTERS;
     put(
         "connect_otel.spans.dropped",
@@ -341,16 +362,17 @@ fn collect_loop(
     let mut source = match source() {
         Ok(s) => s,
         Err(e) => {
-            crate::log::disabled("metrics", &e);
+            crate::diag::log::disabled("metrics", &e);
             return None;
         }
     };
-    let plan = ReadPlan::new(metrics);
-    let export_failures = Arc::new(AtomicU64::new(0));
+    let plan = ReadPlan::new(metrics.selection());
+    let export_counters = Arc::new(ExportCounters::default());
     let mut totals = AgentCounters::default();
     let mut export: Option<MetricsExport> = None;
     let started = Instant::now();
     let mut stalls = StallWatch::new(metrics.stall_intervals);
+    let mut lifecycle = Lifecycle::default();
     let mut mapper = Mapper::default();
     let mut failure_watch = FailureWatch::default();
     let mut reporter: Option<FailureReporter> = None;
@@ -362,6 +384,14 @@ fn collect_loop(
         if metrics.groups.contains("task") {
             stalls.observe(&mut obs, Instant::now());
         }
+        // Sees only the groups that are read (it follows their state series).
+        lifecycle.observe(
+            &mut obs,
+            &snapshot.starts,
+            snapshot.follows_registrations,
+            Instant::now(),
+            SystemTime::now(),
+        );
         snapshot.stats.duration = begun.elapsed();
 
         match &mut export {
@@ -376,13 +406,13 @@ fn collect_loop(
                 let started = MetricsExport::start(
                     exporter,
                     &resource(config, &identity),
-                    export_failures.clone(),
+                    export_counters.clone(),
                     metrics.trim_memory,
                 );
                 match started {
                     Ok(e) => export = Some(e),
                     Err(e) => {
-                        crate::log::disabled("metrics", &e);
+                        crate::diag::log::disabled("metrics", &e);
                         return None;
                     }
                 }
@@ -412,7 +442,7 @@ fn collect_loop(
             reporter = match FailureReporter::start(logs, failures, target, resource(config, &identity), worker_id) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    crate::log::disabled("failure log records", &e);
+                    crate::diag::log::disabled("failure log records", &e);
                     None
                 }
             };
@@ -425,8 +455,7 @@ fn collect_loop(
             r.send(failure_watch.observe(&obs));
         }
         if metrics.groups.contains("agent") {
-            let failures = export_failures.load(Ordering::Relaxed);
-            add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, failures);
+            add_agent_metrics(&mut obs, &snapshot.stats, &mut totals, &export_counters);
             if let Some(r) = &reporter {
                 let mut put =
                     |name: &'static str, v: &AtomicU64| obs.push_alone(name, vec![], v.load(Ordering::Relaxed) as f64);

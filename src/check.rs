@@ -13,8 +13,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::config::{self, AgentConfig, ExporterConfig, Protocol, Sources};
-use crate::otlp::MetricSender;
-use crate::{redact, worker};
+use crate::diag::redact;
+use crate::transport::MetricSender;
+use crate::worker;
 
 /// How a line reads: a check passed or failed, a check that could not be made, or a detail of the one above.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,7 +368,7 @@ fn probe_collector(exporter: &ExporterConfig, limit: Duration) -> Line {
     };
     // The HTTP client's rustls has no default provider (JNI_OnLoad installs it too; C callers have no such
     // hook).
-    crate::otlp::install_tls_provider();
+    crate::transport::install_tls_provider();
     let (tx, rx) = mpsc::channel();
     let config = exporter.clone();
     let started = Instant::now();
@@ -382,7 +383,7 @@ fn probe_collector(exporter: &ExporterConfig, limit: Duration) -> Line {
         return Line::new(Mark::Fail, format!("{what}: cannot start the check's thread: {e}"));
     }
     match rx.recv_timeout(wait) {
-        Ok(Ok(())) => Line::new(
+        Ok(Ok(_)) => Line::new(
             Mark::Pass,
             format!(
                 "{what} accepted an empty export in {} ms (timeout {} ms)",
@@ -447,7 +448,7 @@ fn worker_lines(file: Option<&str>, config: &AgentConfig) -> Vec<Line> {
             },
         ),
     });
-    let rest = crate::failures::rest_target(&props);
+    let rest = crate::worker::rest_target(&props);
     lines.push(Line::new(
         Mark::Detail,
         format!(
@@ -647,10 +648,10 @@ mod tests {
 
     #[test]
     fn worker_properties_judged_for_jmx_reporter_and_kind() {
-        let dir = std::env::temp_dir().join(format!("connect-otel-check-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let (config, _) = config::resolve(&Sources::default());
-        let check = |text: &str| worker_lines(Some(&write(&dir, "w.properties", text)), &config);
+        let check = |text: &str| worker_lines(Some(&write(dir, "w.properties", text)), &config);
 
         let ok = check("group.id=cluster-a\nlisteners=http://:18083\n");
         assert_eq!(failures(&ok), 0, "{}", rendered(&ok));
@@ -682,7 +683,6 @@ mod tests {
             .contains("/nonexistent/connect.properties cannot be read"));
 
         assert_eq!(worker_lines(None, &config)[0].mark, Mark::Skip);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

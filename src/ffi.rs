@@ -32,7 +32,8 @@ pub type connect_otel_line_fn = Option<extern "C" fn(line: *const c_char, contex
 /// seconds (at most about a minute). `line` may be NULL (only the count is wanted); `context` is passed through.
 #[no_mangle]
 pub extern "C" fn connect_otel_check(settings: *const c_char, line: connect_otel_line_fn, context: *mut c_void) -> i32 {
-    let settings = crate::jni::c_string_lossy(settings);
+    // SAFETY: the header's contract for `settings`: NULL, or a NUL-terminated string valid for the call.
+    let settings = unsafe { c_string_lossy(settings) };
     let emit = |text: &str| {
         if let Some(line) = line {
             // A NUL inside a value would cut the line short: show it as the replacement character.
@@ -65,4 +66,16 @@ pub extern "C" fn connect_otel_check(settings: *const c_char, line: connect_otel
             1
         }
     }
+}
+
+/// A C string argument as text: NULL reads as empty, invalid UTF-8 as replacement characters.
+///
+/// # Safety
+/// `s` is NULL or points to a NUL-terminated string that stays valid for the call.
+unsafe fn c_string_lossy(s: *const c_char) -> String {
+    if s.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-NULL here, and NUL-terminated and valid by the caller's contract.
+    unsafe { std::ffi::CStr::from_ptr(s) }.to_string_lossy().into_owned()
 }

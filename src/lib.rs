@@ -1,29 +1,37 @@
 //! connect-otel: an in-process OpenTelemetry agent for Kafka Connect.
 //!
-//! Data path: [`jni`] reads MBeans on our daemon thread into a [`snapshot::Snapshot`] → [`mapping`] applies
-//! the [`rules`] table → [`encode`] writes the OTLP requests → [`metrics`] hands them to its export thread,
-//! which sends them through [`otlp`]. [`agent`] runs the loop and the lifecycle; [`config`] decides every setting once.
+//! The data path is the folder order: [`jni`] reads the MBeans on our daemon thread into a
+//! [`collect`] snapshot (what the [`collect::rules`] ask for) → [`metrics`] maps it to series, encodes OTLP
+//! requests and hands them to its export thread → [`transport`] sends them. Beside it: [`spans`] (the Java
+//! tracing API's spans), [`failures`] (FAILED tasks as log records), [`worker`] (the worker's identity),
+//! [`config`] (every setting, decided once) and [`diag`] (our own log lines). [`agent`] runs the loop and the
+//! lifecycle; [`jni`] and [`ffi`] are the only ways in, and the only places where `unsafe` is allowed.
+#![deny(unsafe_code)]
 
 #[macro_use]
-pub mod log;
+mod diag;
 
-pub mod agent;
-pub mod check;
-pub mod config;
-pub mod encode;
-pub mod failures;
-pub mod ffi;
-pub mod mapping;
-mod memory;
-pub mod metrics;
-pub mod objectname;
-pub mod otlp;
-pub mod redact;
-pub mod rules;
-pub mod sdk_log;
-pub mod snapshot;
-pub mod spans;
-pub mod stall;
-pub mod worker;
-
+mod agent;
+mod check;
+mod collect;
+mod config;
+mod failures;
+// The two boundaries: exported symbols (`no_mangle`) and raw calls into the JVM and the C ABI. Every unsafe
+// block in them carries a SAFETY comment; nothing else in the crate may use `unsafe`. `jni` allows it only
+// in the few of its modules and items that need it (see its module documentation).
+#[allow(unsafe_code)]
+mod ffi;
 mod jni;
+mod metrics;
+mod spans;
+mod transport;
+mod worker;
+
+/// The names of our settings and metric groups and the agent-argument rule, for the tests that hold the
+/// documents, the deployment files and the Java shim to them. Nothing else of the crate is public: its one
+/// product is the cdylib.
+#[doc(hidden)]
+pub mod reference {
+    pub use crate::collect::rules::GROUP_NAMES;
+    pub use crate::config::{env_name, parse_agent_args};
+}

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::snapshot::{Snapshot, Value};
+use crate::collect::snapshot::{Snapshot, Value};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorkerIdentity {
@@ -16,7 +16,7 @@ pub struct WorkerIdentity {
     pub kafka_version: Option<String>,
     pub config_file: Option<String>,
     /// The REST listener from the properties file (failure traces); `None` without one.
-    pub rest: Option<crate::failures::RestTarget>,
+    pub rest: Option<crate::worker::RestTarget>,
 }
 
 /// Java `.properties` format: `key=value`, `key: value`, `key value`, comments, continuation lines.
@@ -147,7 +147,7 @@ impl WorkerIdentity {
             worker_id: Some(worker_id_from(&props, &host_name())),
             cluster: props.get("group.id").cloned(),
             kafka_version: None,
-            rest: Some(crate::failures::rest_target(&props)),
+            rest: Some(crate::worker::rest_target(&props)),
             config_file: Some(file),
         }
     }
@@ -169,6 +169,69 @@ impl WorkerIdentity {
             }
         }
     }
+}
+
+/// The worker's REST API, as reached from inside the worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestTarget {
+    /// `http(s)://host:port` without a trailing slash.
+    pub base: String,
+    /// PEM file of the CA that signed the listener's certificate (HTTPS).
+    pub ca_pem: Option<String>,
+    /// Why HTTPS cannot be verified with the worker's own settings (e.g. a JKS truststore), if so.
+    pub tls_problem: Option<String>,
+}
+
+/// The REST listener from the worker's properties: the first of `listeners` (default `http://:8083`), on
+/// loopback when it binds every interface; Kafka 3.x's `rest.host.name`/`rest.port` when `listeners` is
+/// absent.
+pub fn rest_target(props: &std::collections::BTreeMap<String, String>) -> RestTarget {
+    let listener = props
+        .get("listeners")
+        .and_then(|l| l.split(',').map(str::trim).find(|l| !l.is_empty()).map(str::to_string))
+        .unwrap_or_else(|| {
+            let host = props.get("rest.host.name").cloned().unwrap_or_default();
+            let port = props.get("rest.port").cloned().unwrap_or_else(|| "8083".into());
+            format!("http://{host}:{port}")
+        });
+    let (scheme, authority) = listener
+        .split_once("://")
+        .map(|(s, a)| (s.to_ascii_lowercase(), a.trim_end_matches('/').to_string()))
+        .unwrap_or(("http".into(), listener.clone()));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.to_string()),
+        None => (authority.clone(), "8083".into()),
+    };
+    let host = match host.as_str() {
+        "" | "0.0.0.0" | "[::]" | "::" => "127.0.0.1".to_string(),
+        h => h.to_string(),
+    };
+    let mut target = RestTarget {
+        base: format!("{scheme}://{host}:{port}"),
+        ca_pem: None,
+        tls_problem: None,
+    };
+    if scheme == "https" {
+        // Connect takes `listeners.https.ssl.*` over the worker's `ssl.*`.
+        let ssl = |k: &str| {
+            props
+                .get(&format!("listeners.https.ssl.{k}"))
+                .or_else(|| props.get(&format!("ssl.{k}")))
+                .cloned()
+        };
+        let kind = ssl("truststore.type").unwrap_or_else(|| "JKS".into());
+        match (ssl("truststore.location"), kind.to_ascii_uppercase().as_str()) {
+            (Some(location), "PEM") => target.ca_pem = Some(location),
+            (Some(_), other) => {
+                target.tls_problem = Some(format!(
+                    "the worker's truststore is {other}, which the agent cannot read: set otel.connect.rest.ca to \
+                     a PEM file of the CA"
+                ))
+            }
+            (None, _) => {} // The system's roots may do.
+        }
+    }
+    target
 }
 
 #[cfg(test)]
@@ -231,5 +294,37 @@ mod tests {
             worker_id_from(&p("listeners=http://a:1\nrest.advertised.port=2"), "h"),
             "a:2"
         );
+    }
+
+    #[test]
+    fn the_rest_listener_comes_from_the_worker_properties() {
+        let props = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(rest_target(&props(&[])).base, "http://127.0.0.1:8083");
+        assert_eq!(
+            rest_target(&props(&[("listeners", "HTTP://0.0.0.0:18083")])).base,
+            "http://127.0.0.1:18083"
+        );
+        assert_eq!(
+            rest_target(&props(&[("listeners", "http://connect-1:8083,https://:8443")])).base,
+            "http://connect-1:8083"
+        );
+        assert_eq!(
+            rest_target(&props(&[("rest.port", "9000")])).base,
+            "http://127.0.0.1:9000"
+        );
+        let https = rest_target(&props(&[
+            ("listeners", "https://:8443"),
+            ("listeners.https.ssl.truststore.type", "PEM"),
+            ("listeners.https.ssl.truststore.location", "/etc/ca.pem"),
+        ]));
+        assert_eq!(
+            (https.base.as_str(), https.ca_pem.as_deref()),
+            ("https://127.0.0.1:8443", Some("/etc/ca.pem"))
+        );
+        let jks = rest_target(&props(&[
+            ("listeners", "https://:8443"),
+            ("ssl.truststore.location", "/etc/t.jks"),
+        ]));
+        assert!(jks.tls_problem.unwrap().contains("otel.connect.rest.ca"));
     }
 }

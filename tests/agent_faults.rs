@@ -144,23 +144,35 @@ fn extraction_reuses_an_identical_file_and_refuses_a_shared_directory() {
     assert!(err.contains("started"), "{err}");
     let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
-    let files: Vec<_> = std::fs::read_dir(&private)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let name = files[0].file_name().unwrap().to_string_lossy().to_string();
-    assert!(name.starts_with("libconnect_otel-") && name.ends_with(".so"), "{name}");
-    let first = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    // The library, and the locks that keep it while a JVM uses it (NativeLoader): nothing else.
+    let entries = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let names = entries(&private);
+    let libraries: Vec<&String> = names.iter().filter(|n| n.ends_with(".so")).collect();
+    assert_eq!(libraries.len(), 1, "{names:?}");
+    let name = libraries[0].clone();
+    assert!(name.starts_with("libconnect_otel-"), "{name}");
+    let lock = format!("{}.lock", name.trim_end_matches(".so"));
+    let mut expected = vec![name.clone(), lock, "extract.lock".to_string()];
+    expected.sort();
+    assert_eq!(names, expected);
+    let library = private.join(&name);
+    let first = std::fs::metadata(&library).unwrap().modified().unwrap();
 
     let err = run(JvmBuilder::new().args(endpoint).jvm_arg(&tmpdir), "started");
     assert!(err.contains("started"), "{err}");
-    let files_again: Vec<_> = std::fs::read_dir(&private)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(files_again, files, "an identical library is reused, not written again");
-    assert_eq!(std::fs::metadata(&files[0]).unwrap().modified().unwrap(), first);
+    assert_eq!(
+        entries(&private),
+        names,
+        "an identical library is reused, not written again"
+    );
+    assert_eq!(std::fs::metadata(&library).unwrap().modified().unwrap(), first);
 
     // A directory others can write to is never loaded from.
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o777)).unwrap();

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use support::{one, select, worker_properties, JvmBuilder, Point, PointKind, Receiver};
@@ -17,8 +18,22 @@ fn has(points: &[Point], name: &str) -> bool {
 }
 
 /// A fixture worker with a source connector (2 tasks) and a sink connector with a quoted name (1 task).
+/// Waits for `n` more metric exports: a line that repeats would be repeated by then.
+fn after_exports(receiver: &Receiver, n: usize) {
+    let first = receiver.metric_requests();
+    let start = std::time::Instant::now();
+    while receiver.metric_requests() < first + n {
+        assert!(start.elapsed() < WAIT, "{n} more exports");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn start_worker(args: &str) -> support::Jvm {
-    let mut jvm = JvmBuilder::new().args(args).spawn();
+    start_worker_with(JvmBuilder::new().args(args))
+}
+
+fn start_worker_with(builder: JvmBuilder) -> support::Jvm {
+    let mut jvm = builder.spawn();
     jvm.cmd("worker");
     jvm.cmd("connector files source 2");
     jvm.cmd("connector orders:sink sink 1");
@@ -190,6 +205,11 @@ fn check_connect_metrics(p: &[Point]) {
     assert!(one(p, "connect_otel.mbeans", &[]).value > 20.0);
     assert!(one(p, "connect_otel.collection.duration", &[]).value > 0.0);
     assert!(one(p, "connect_otel.values.skipped", &[("reason", "non_finite")]).value >= 5.0);
+    // Pools without a collection (Metaspace, the code cache) have a null `CollectionUsage`: left out and
+    // counted as such, not as a read error. This worker has none of any kind.
+    assert!(one(p, "connect_otel.values.skipped", &[("reason", "null")]).value >= 1.0);
+    let errors = select(p, "connect_otel.read.errors", &[]);
+    assert!(errors.iter().all(|x| x.value == 0.0), "{errors:?}");
 
     // Nothing exported is garbage.
     for pt in p {
@@ -284,11 +304,31 @@ fn http_protobuf_delivers_the_same_metrics() {
 #[test]
 fn state_changes_and_deleted_connectors_show_in_the_next_exports() {
     let receiver = Receiver::start();
-    let mut jvm = start_worker(&format!(
-        "otel.exporter.otlp.endpoint={},otel.metric.export.interval=1000",
-        receiver.grpc_endpoint()
-    ));
+    // At debug level, where what every healthy worker has is explained.
+    let mut jvm = start_worker_with(
+        JvmBuilder::new()
+            .args(&format!(
+                "otel.exporter.otlp.endpoint={},otel.metric.export.interval=1000",
+                receiver.grpc_endpoint()
+            ))
+            .env("OTEL_CONNECT_LOG_LEVEL", "debug"),
+    );
     receiver.wait_for(WAIT, "task metrics", |p| has(p, "kafka.connect.task.health"));
+    // The null collection usage of a pool no collector manages: one line for the memory pools, not five.
+    let null = "connect_otel.values.skipped{reason=\"null\"}";
+    jvm.wait_for_stderr(null, WAIT);
+    after_exports(&receiver, 3);
+    let stderr = jvm.stderr();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(null)).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("connect-otel: debug: ")
+            && lines[0].contains("java.lang:")
+            && lines[0].contains("type=MemoryPool")
+            && lines[0].contains("attribute CollectionUsage is null"),
+        "{}",
+        lines[0]
+    );
 
     jvm.cmd("set connector-task-metrics files 1 status failed");
     jvm.cmd("set connector-metrics files - status failed");
@@ -321,6 +361,25 @@ fn state_changes_and_deleted_connectors_show_in_the_next_exports() {
     );
     assert_eq!(one(&p, "kafka.connect.connector.health", &[(C, "files")]).value, 0.0);
 
+    // A task's status throws while the task starts (Kafka's StateTracker has no state yet): left out and
+    // counted as starting, not as a read error; the status comes back once it reads.
+    jvm.cmd("set connector-task-metrics orders:sink 0 status THROW");
+    receiver.wait_for(WAIT, "a starting task's status skipped", |p| {
+        select(p, "connect_otel.values.skipped", &[("reason", "starting")])
+            .iter()
+            .any(|x| x.value >= 1.0)
+            && select(p, "kafka.connect.task.health", &[(C, "orders:sink")]).is_empty()
+    });
+    jvm.cmd("set connector-task-metrics orders:sink 0 status running");
+    let p = receiver.wait_for(WAIT, "the task's status back", |p| {
+        !select(p, "kafka.connect.task.health", &[(C, "orders:sink")]).is_empty()
+    });
+    let errors = select(&p, "connect_otel.read.errors", &[]);
+    assert!(errors.iter().all(|x| x.value == 0.0), "{errors:?}");
+    assert!(jvm.stderr().lines().any(|l| l
+        .starts_with("connect-otel: debug: connect_otel.values.skipped{reason=\"starting\"}: ")
+        && l.contains("attribute status (getAttribute throws ")));
+
     // An attribute whose getter throws is left out and counted; the MBean's other attributes still arrive.
     jvm.cmd("set sink-task-metrics orders:sink 0 partition-count THROW");
     let p = receiver.wait_for(WAIT, "attribute read errors counted", |p| {
@@ -333,9 +392,47 @@ fn state_changes_and_deleted_connectors_show_in_the_next_exports() {
         one(&p, "kafka.connect.sink.sink_record_read_total", &[(C, "orders:sink")]).value,
         500.0
     );
+    // And one warning says which MBean, which attribute and what its getter throws (once: rate-limited).
+    let counter = "connect_otel.read.errors{error.type=\"attribute\"}";
+    jvm.wait_for_stderr(counter, WAIT);
+    after_exports(&receiver, 3);
+    let stderr = jvm.stderr();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(counter)).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for part in [
+        "connect-otel: warning: ",
+        "type=sink-task-metrics",
+        "attribute partition-count (getAttribute throws ",
+        "java.lang.IllegalStateException: fixture: this attribute's getter fails",
+    ] {
+        assert!(lines[0].contains(part), "{part:?} in {}", lines[0]);
+    }
 
-    // A deleted connector's series stop: every MBean of it is gone from the worker.
+    // A deleted connector's series end: every MBean of it is gone from the worker, and the next export carries
+    // one last point without a value for each of its series, then none.
+    let live_files = |p: &[Point]| -> Vec<(String, BTreeMap<String, String>)> {
+        let mut v: Vec<_> = p
+            .iter()
+            .filter(|x| !x.ended && x.attributes.get(C).map(String::as_str) == Some("files"))
+            .map(|x| (x.name.clone(), x.attributes.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before_removal = live_files(&receiver.latest_points());
+    assert!(before_removal.len() > 10, "{before_removal:?}");
+    let requests_before = receiver.metric_requests();
     jvm.cmd("remove files");
+    let ends = eventually_ends(&receiver, requests_before, "files");
+    assert!(ends.iter().all(|x| x.value.is_nan()));
+    let mut ended: Vec<_> = ends.iter().map(|x| (x.name.clone(), x.attributes.clone())).collect();
+    ended.sort();
+    // Every series the connector had in the export before (a series the removal caught in between ended in
+    // that export, which is also one of the requests looked at).
+    assert_eq!(
+        ended, before_removal,
+        "each of the deleted connector's series ends once"
+    );
     let p = receiver.wait_for(WAIT, "no series of the deleted connector", |p| {
         !p.iter()
             .any(|x| x.attributes.get(C).map(|c| c == "files").unwrap_or(false))
@@ -424,4 +521,24 @@ fn switched_off_groups_are_not_exported() {
     assert!(has(&p, "kafka.connect.source.source_record_poll_total"));
     let (status, _, _) = jvm.exit(WAIT);
     assert!(status.success());
+}
+
+/// The points ending `connector`'s series in the exports from the `first`-th request on, once an export without
+/// any live point of it has arrived.
+fn eventually_ends(receiver: &Receiver, first: usize, connector: &str) -> Vec<Point> {
+    let start = std::time::Instant::now();
+    loop {
+        let since = receiver.metric_points_since(first);
+        let of = |x: &&Point| x.attributes.get(C).map(String::as_str) == Some(connector);
+        let done = since.last().is_some_and(|(_, p)| !p.iter().any(|x| of(&x) && !x.ended));
+        if done && since.len() >= 2 {
+            return since
+                .into_iter()
+                .flat_map(|(_, p)| p)
+                .filter(|x| of(&x) && x.ended)
+                .collect();
+        }
+        assert!(start.elapsed() < WAIT, "the ends of {connector}'s series");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

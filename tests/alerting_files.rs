@@ -5,19 +5,23 @@
 //! - every dashboard panel has a title and queries; queries use only `$job`, `$instance`, `$connector` (as regex
 //!   matchers) and `$__rate_interval`, and parse as PromQL;
 //! - every metric name in the rules, their test inputs and the dashboard is one the agent exports, as Prometheus
-//!   names it: the README's metric table (generated from src/rules.rs) translated the way Prometheus's OTLP
+//!   names it: the metric table in docs/metrics.md (generated from src/collect/rules.rs) translated the way Prometheus's OTLP
 //!   receiver does by default (otlptranslator, UnderscoreEscapingWithSuffixes).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use serde::Deserialize;
+use serde_json::Value;
 
 const RULES: &str = "deploy/prometheus/connect-otel-alerts.yml";
 const RULE_TESTS: &str = "deploy/prometheus/connect-otel-alerts.test.yml";
 const DASHBOARD: &str = "deploy/grafana/connect-otel-dashboard.json";
 
 /// Labels the rules and annotations may name that look like metric names: the Prometheus forms of the agent's
-/// `kafka.connect.*` attributes (checked against the README below).
+/// `kafka.connect.*` attributes (checked against docs/metrics.md below).
 const LABELS: &[&str] = &[
     "kafka_connect_connector",
     "kafka_connect_task_id",
@@ -37,85 +41,77 @@ fn read(relative: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The function the end-to-end test copies.
+// The dashboard, read with serde_json.
 
-/// Every panel query of the Grafana dashboard as a live Prometheus can run it: `$job`, `$instance` and
-/// `$connector` become `.+` (they are only used as `=~"$…"` matchers) and `$__rate_interval` becomes `1m`.
-/// Self-contained (a JSON string scanner, no JSON library) so that another test can copy it as is.
-pub fn dashboard_queries_for_live_check(dashboard_json: &str) -> Vec<String> {
-    /// Reads the JSON string starting at `chars[*i]` (the opening quote), unescaped; leaves `*i` after it.
-    fn json_string(chars: &[char], i: &mut usize) -> String {
-        let mut out = String::new();
-        *i += 1;
-        while *i < chars.len() {
-            let c = chars[*i];
-            *i += 1;
-            match c {
-                '"' => return out,
-                '\\' => {
-                    let e = chars[*i];
-                    *i += 1;
-                    match e {
-                        'n' => out.push('\n'),
-                        't' => out.push('\t'),
-                        'r' => out.push('\r'),
-                        'b' => out.push('\u{8}'),
-                        'f' => out.push('\u{c}'),
-                        'u' => {
-                            let hex = |i: &mut usize| {
-                                let s: String = chars[*i..*i + 4].iter().collect();
-                                *i += 4;
-                                u32::from_str_radix(&s, 16).expect("\\u escape")
-                            };
-                            let mut code = hex(i);
-                            if (0xD800..0xDC00).contains(&code) && chars.get(*i) == Some(&'\\') {
-                                *i += 2; // the low surrogate's `\u`
-                                code = 0x10000 + ((code - 0xD800) << 10) + (hex(i) - 0xDC00);
-                            }
-                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                        }
-                        other => out.push(other), // `"`, `\`, `/`
+fn dashboard() -> Value {
+    serde_json::from_str(&read(DASHBOARD)).unwrap_or_else(|e| panic!("{DASHBOARD}: {e}"))
+}
+
+/// A dashboard query as a live Prometheus can run it: `$job`, `$instance` and `$connector` become `.+` (they are
+/// only used as `=~"$…"` matchers) and `$__rate_interval` becomes `1m`.
+fn live(expr: &str) -> String {
+    expr.replace("$__rate_interval", "1m")
+        .replace("$job", ".+")
+        .replace("$instance", ".+")
+        .replace("$connector", ".+")
+}
+
+/// Every `expr` string anywhere in the dashboard (panels, rows, annotations, …), as [`live`] makes it.
+fn every_expr(dashboard: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(fields) => {
+                for (key, v) in fields {
+                    match (key.as_str(), v) {
+                        ("expr", Value::String(e)) => out.push(live(e)),
+                        _ => walk(v, out),
                     }
                 }
-                c => out.push(c),
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(dashboard, &mut out);
+    out
+}
+
+/// The dashboard's panels, rows' nested panels included, rows left out.
+fn dashboard_panels(dashboard: &Value) -> Vec<&Value> {
+    fn walk<'a>(panels: &'a [Value], out: &mut Vec<&'a Value>) {
+        for p in panels {
+            if p["type"] == "row" {
+                walk(p["panels"].as_array().map_or(&[], Vec::as_slice), out);
+            } else {
+                out.push(p);
             }
         }
-        panic!("unterminated JSON string");
     }
-    let chars: Vec<char> = dashboard_json.chars().collect();
-    let mut exprs = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '"' {
-            i += 1;
-            continue;
-        }
-        let key = json_string(&chars, &mut i);
-        let mut j = i;
-        while j < chars.len() && chars[j].is_whitespace() {
-            j += 1;
-        }
-        if key != "expr" || chars.get(j) != Some(&':') {
-            continue;
-        }
-        j += 1;
-        while j < chars.len() && chars[j].is_whitespace() {
-            j += 1;
-        }
-        if chars.get(j) == Some(&'"') {
-            i = j;
-            exprs.push(json_string(&chars, &mut i));
+    let mut out = Vec::new();
+    let panels = dashboard["panels"].as_array().expect("dashboard panels");
+    walk(panels, &mut out);
+    out
+}
+
+/// (panel title, expr) of every query, in panel order.
+fn dashboard_targets(dashboard: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in dashboard_panels(dashboard) {
+        let title = p["title"].as_str().unwrap_or_default();
+        for t in p["targets"].as_array().map_or(&[][..], Vec::as_slice) {
+            out.push((title.to_string(), t["expr"].as_str().unwrap_or_default().to_string()));
         }
     }
-    exprs
-        .into_iter()
-        .map(|e| {
-            e.replace("$__rate_interval", "1m")
-                .replace("$job", ".+")
-                .replace("$instance", ".+")
-                .replace("$connector", ".+")
-        })
-        .collect()
+    out
+}
+
+fn dashboard_variables(dashboard: &Value) -> &[Value] {
+    dashboard["templating"]["list"].as_array().map_or(&[], Vec::as_slice)
+}
+
+fn is_query_variable(variable: &Value) -> bool {
+    variable["type"] == "query"
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -168,7 +164,7 @@ fn promtool_unit_tests_of_the_rules_pass() {
 /// The dashboard's queries, with the variables substituted, as recording rules: promtool parses them as PromQL.
 #[test]
 fn dashboard_queries_are_valid_promql() {
-    let queries = dashboard_queries_for_live_check(&read(DASHBOARD));
+    let queries = every_expr(&dashboard());
     let mut rules = String::from("groups:\n  - name: dashboard-queries\n    rules:\n");
     for (n, q) in queries.iter().enumerate() {
         assert!(!q.contains('\n'), "one line per query: {q}");
@@ -177,10 +173,13 @@ fn dashboard_queries_are_valid_promql() {
             q.replace('\'', "''")
         ));
     }
-    let file = std::env::temp_dir().join(format!("connect-otel-dashboard-queries-{}.yml", std::process::id()));
-    std::fs::write(&file, rules).unwrap();
-    let out = run_promtool(&["check", "rules"], &file);
-    let _ = std::fs::remove_file(&file);
+    let mut file = tempfile::Builder::new()
+        .prefix("connect-otel-dashboard-queries-")
+        .suffix(".yml")
+        .tempfile()
+        .unwrap();
+    file.write_all(rules.as_bytes()).unwrap();
+    let out = run_promtool(&["check", "rules"], file.path());
     assert!(
         out.contains(&format!("SUCCESS: {} rules found", queries.len())),
         "{out}"
@@ -188,112 +187,128 @@ fn dashboard_queries_are_valid_promql() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The rules and their unit tests, read line by line (no YAML library).
+// The rules and their unit tests, read with serde_yaml_ng.
 
-/// Values of `key:` in a YAML text: inline scalars (quotes removed) and block scalars (`|`, `|-`, `>`, `>-`, whose
-/// lines are joined with newlines).
-fn yaml_values(text: &str, key: &str) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    for (n, line) in lines.iter().enumerate() {
-        let indent = line.len() - line.trim_start().len();
-        let body = line.trim_start().trim_start_matches("- ");
-        let Some(value) = body.strip_prefix(key).and_then(|r| r.strip_prefix(':')) else {
-            continue;
-        };
-        let value = value.trim();
-        if value.starts_with('|') || value.starts_with('>') {
-            let block: Vec<&str> = lines[n + 1..]
-                .iter()
-                .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
-                .map(|l| l.trim())
-                .collect();
-            out.push(block.join("\n").trim().to_string());
-        } else if let Some(v) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
-            out.push(v.replace("''", "'"));
-        } else if let Some(v) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            out.push(v.replace("\\\"", "\"").replace("\\\\", "\\"));
-        } else {
-            out.push(value.to_string());
-        }
-    }
-    out
+/// A rule as Prometheus reads it (it refuses other fields too).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rule {
+    alert: Option<String>,
+    record: Option<String>,
+    expr: String,
+    #[serde(rename = "for")]
+    for_: Option<String>,
+    #[serde(rename = "keep_firing_for")]
+    _keep_firing_for: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
 }
 
-/// Each alerting rule's name and its text (from `- alert:` to the next rule).
-fn alert_blocks(rules: &str) -> Vec<(String, String)> {
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    for line in rules.lines() {
-        if let Some(name) = line.trim_start().strip_prefix("- alert:") {
-            blocks.push((name.trim().to_string(), String::new()));
-        } else if line.trim_start().starts_with("- record:") {
-            panic!("{RULES} holds only alerting rules");
-        }
-        if let Some((_, text)) = blocks.last_mut() {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    blocks
+#[derive(Deserialize)]
+struct RuleGroup {
+    rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+struct RuleFile {
+    groups: Vec<RuleGroup>,
+}
+
+/// Every alerting rule of [`RULES`] with its name; the file holds no other kind of rule.
+fn alerts() -> Vec<(String, Rule)> {
+    let file: RuleFile = serde_yaml_ng::from_str(&read(RULES)).unwrap_or_else(|e| panic!("{RULES}: {e}"));
+    file.groups
+        .into_iter()
+        .flat_map(|g| g.rules)
+        .map(|rule| match (&rule.alert, &rule.record) {
+            (Some(name), None) => (name.clone(), rule),
+            _ => panic!("{RULES} holds only alerting rules: {rule:?}"),
+        })
+        .collect()
+}
+
+/// promtool's unit test file, the parts checked here.
+#[derive(Deserialize)]
+struct RuleTests {
+    tests: Vec<RuleTest>,
+}
+
+#[derive(Deserialize)]
+struct RuleTest {
+    #[serde(default)]
+    input_series: Vec<InputSeries>,
+    #[serde(default)]
+    alert_rule_test: Vec<AlertTest>,
+}
+
+#[derive(Deserialize)]
+struct InputSeries {
+    series: String,
+}
+
+#[derive(Deserialize)]
+struct AlertTest {
+    alertname: String,
+    /// `[]` for a test where the alert stays quiet.
+    exp_alerts: Option<Vec<serde_yaml_ng::Value>>,
+}
+
+fn rule_tests() -> RuleTests {
+    serde_yaml_ng::from_str(&read(RULE_TESTS)).unwrap_or_else(|e| panic!("{RULE_TESTS}: {e}"))
 }
 
 #[test]
 fn every_alert_has_severity_for_summary_and_what_to_check_first() {
-    let rules = read(RULES);
-    let blocks = alert_blocks(&rules);
-    assert!(blocks.len() >= 9, "{} alerts", blocks.len());
-    for (name, text) in &blocks {
-        let severity = yaml_values(text, "severity");
+    let alerts = alerts();
+    assert!(alerts.len() >= 9, "{} alerts", alerts.len());
+    for (name, rule) in &alerts {
+        let severity = rule.labels.get("severity").map(String::as_str);
         assert!(
-            severity.len() == 1 && ["critical", "warning"].contains(&severity[0].as_str()),
+            severity.is_some_and(|s| ["critical", "warning"].contains(&s)),
             "{name}: severity {severity:?}"
         );
-        assert_eq!(yaml_values(text, "for").len(), 1, "{name}: an explicit `for`");
-        assert_eq!(yaml_values(text, "expr").len(), 1, "{name}: one expr");
-        let summary = yaml_values(text, "summary");
+        assert!(rule.for_.is_some(), "{name}: an explicit `for`");
+        assert!(!rule.expr.trim().is_empty(), "{name}: an expr");
+        let summary = rule.annotations.get("summary");
         assert!(
-            summary.len() == 1 && summary[0].contains("{{ $labels."),
+            summary.is_some_and(|s| s.contains("{{ $labels.")),
             "{name}: summary {summary:?}"
         );
-        let description = yaml_values(text, "description");
         assert!(
-            description.len() == 1 && description[0].contains("Check first"),
+            rule.annotations
+                .get("description")
+                .is_some_and(|d| d.contains("Check first")),
             "{name}: the description says what to check first"
         );
     }
-    let task_failed = &blocks
+    let task_failed = &alerts
         .iter()
         .find(|(n, _)| n == "KafkaConnectTaskFailed")
         .expect("KafkaConnectTaskFailed")
         .1;
     assert_eq!(
-        yaml_values(task_failed, "for"),
-        ["0s"],
+        task_failed.for_.as_deref(),
+        Some("0s"),
         "a failed task alerts within two 5 s evaluations"
     );
 }
 
 #[test]
 fn every_alert_has_unit_tests_firing_and_quiet() {
-    let names: BTreeSet<String> = alert_blocks(&read(RULES)).into_iter().map(|(n, _)| n).collect();
-    let tests = read(RULE_TESTS);
-    let lines: Vec<&str> = tests.lines().collect();
+    let names: BTreeSet<String> = alerts().into_iter().map(|(n, _)| n).collect();
     let (mut firing, mut quiet) = (BTreeSet::new(), BTreeSet::new());
-    for (n, line) in lines.iter().enumerate() {
-        let Some(name) = line.trim_start().strip_prefix("alertname:") else {
-            continue;
-        };
-        let name = name.trim().to_string();
-        assert!(names.contains(&name), "{RULE_TESTS} tests an unknown alert {name}");
-        let exp = lines[n + 1..]
-            .iter()
-            .map(|l| l.trim())
-            .find(|l| l.starts_with("exp_alerts:"))
-            .unwrap_or_else(|| panic!("{name}: no exp_alerts"));
-        if exp == "exp_alerts: []" {
-            quiet.insert(name);
-        } else {
-            firing.insert(name);
+    for test in rule_tests().tests {
+        for t in test.alert_rule_test {
+            let name = t.alertname;
+            assert!(names.contains(&name), "{RULE_TESTS} tests an unknown alert {name}");
+            let expected = t.exp_alerts.unwrap_or_else(|| panic!("{name}: no exp_alerts"));
+            if expected.is_empty() {
+                quiet.insert(name);
+            } else {
+                firing.insert(name);
+            }
         }
     }
     for name in &names {
@@ -557,14 +572,14 @@ fn prometheus_names_follow_otlptranslator() {
     }
 }
 
-/// The README's metric table (`| name | instrument | unit | … |`) as (OTel name, kind, unit).
+/// The metric table (docs/metrics.md) (`| name | instrument | unit | … |`) as (OTel name, kind, unit).
 fn readme_metrics() -> Vec<(String, OtlpKind, String)> {
-    let readme = read("README.md");
+    let readme = read("docs/metrics.md");
     let begin = "<!-- metric-table:begin -->";
-    let start = readme.find(begin).expect("README metric table begin marker") + begin.len();
+    let start = readme.find(begin).expect("metric table (docs/metrics.md) begin marker") + begin.len();
     let stop = readme
         .find("<!-- metric-table:end -->")
-        .expect("README metric table end marker");
+        .expect("metric table (docs/metrics.md) end marker");
     let mut out = Vec::new();
     for line in readme[start..stop].lines().filter(|l| l.starts_with("| `")) {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -577,7 +592,7 @@ fn readme_metrics() -> Vec<(String, OtlpKind, String)> {
         } else if instrument.starts_with("gauge") {
             OtlpKind::Gauge
         } else {
-            panic!("README metric table: unknown instrument {instrument:?} for {name}");
+            panic!("metric table (docs/metrics.md): unknown instrument {instrument:?} for {name}");
         };
         out.push((name, kind, cells[3].trim_matches('`').to_string()));
     }
@@ -587,7 +602,11 @@ fn readme_metrics() -> Vec<(String, OtlpKind, String)> {
 /// Every metric name Prometheus stores for the agent's metrics.
 fn exported_names() -> BTreeSet<String> {
     let metrics = readme_metrics();
-    assert!(metrics.len() > 100, "README metric table: {} rows", metrics.len());
+    assert!(
+        metrics.len() > 100,
+        "metric table (docs/metrics.md): {} rows",
+        metrics.len()
+    );
     metrics
         .iter()
         .map(|(name, kind, unit)| prometheus_name(name, unit, *kind))
@@ -729,48 +748,40 @@ fn variable_query_selector(query: &str) -> &str {
 #[test]
 fn every_metric_name_is_one_the_agent_exports() {
     let exported = exported_names();
-    let readme = read("README.md");
+    let readme = read("docs/metrics.md");
     for label in LABELS {
         assert!(
             readme.contains(&format!("`{}`", label.replace('_', "."))),
-            "{label}: no attribute `{}` in the README",
+            "{label}: no attribute `{}` in docs/metrics.md",
             label.replace('_', ".")
         );
     }
     let mut used: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-    let rules = read(RULES);
-    for expr in yaml_values(&rules, "expr") {
-        for s in selectors(&expr) {
+    for (_, rule) in alerts() {
+        for s in selectors(&rule.expr) {
             used.entry(s.metric).or_default().insert(RULES);
         }
-    }
-    for key in ["summary", "description"] {
-        for text in yaml_values(&rules, key) {
-            for word in prefixed_words(&text) {
+        for text in rule.annotations.values() {
+            for word in prefixed_words(text) {
                 if !LABELS.contains(&word.as_str()) {
                     used.entry(word).or_default().insert("annotations of the rules");
                 }
             }
         }
     }
-    let tests = read(RULE_TESTS);
-    for series in yaml_values(&tests, "series") {
-        let found = selectors(&series);
-        assert_eq!(found.len(), 1, "test series {series}");
+    for series in rule_tests().tests.iter().flat_map(|t| &t.input_series) {
+        let found = selectors(&series.series);
+        assert_eq!(found.len(), 1, "test series {}", series.series);
         used.entry(found[0].metric.clone()).or_default().insert(RULE_TESTS);
     }
-    let dashboard = parse_json(&read(DASHBOARD));
+    let dashboard = dashboard();
     for (_, expr) in dashboard_targets(&dashboard) {
         for s in selectors(&expr) {
             used.entry(s.metric).or_default().insert(DASHBOARD);
         }
     }
     for variable in dashboard_variables(&dashboard) {
-        if let Some(query) = variable
-            .get("query")
-            .and_then(Json::as_str)
-            .filter(|_| is_query_variable(variable))
-        {
+        if let Some(query) = variable["query"].as_str().filter(|_| is_query_variable(variable)) {
             for s in selectors(variable_query_selector(query)) {
                 used.entry(s.metric).or_default().insert("dashboard variables");
             }
@@ -784,282 +795,54 @@ fn every_metric_name_is_one_the_agent_exports() {
         .collect();
     assert!(
         unknown.is_empty(),
-        "metric names the agent does not export (per the README metric table, translated as Prometheus does):\n  {}",
+        "metric names the agent does not export (per the metric table (docs/metrics.md), translated as Prometheus does):\n  {}",
         unknown.join("\n  ")
     );
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// The dashboard, through a small JSON parser (the crate has no JSON library among its test dependencies).
-
-#[derive(Debug)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-    fn as_array(&self) -> &[Json] {
-        match self {
-            Json::Array(items) => items,
-            _ => &[],
-        }
-    }
-}
-
-fn parse_json(text: &str) -> Json {
-    struct Parser<'a> {
-        s: &'a [u8],
-        i: usize,
-    }
-    impl Parser<'_> {
-        fn ws(&mut self) {
-            while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-                self.i += 1;
-            }
-        }
-        fn expect(&mut self, b: u8) {
-            self.ws();
-            assert_eq!(
-                self.s.get(self.i),
-                Some(&b),
-                "JSON: expected {:?} at byte {}",
-                b as char,
-                self.i
-            );
-            self.i += 1;
-        }
-        fn string(&mut self) -> String {
-            self.expect(b'"');
-            let mut bytes = Vec::new();
-            loop {
-                let b = *self.s.get(self.i).expect("JSON: unterminated string");
-                self.i += 1;
-                match b {
-                    b'"' => break,
-                    b'\\' => {
-                        let e = self.s[self.i];
-                        self.i += 1;
-                        let c = match e {
-                            b'n' => '\n',
-                            b't' => '\t',
-                            b'r' => '\r',
-                            b'b' => '\u{8}',
-                            b'f' => '\u{c}',
-                            b'u' => {
-                                let hex = |p: &mut Self| {
-                                    let h = std::str::from_utf8(&p.s[p.i..p.i + 4]).unwrap();
-                                    p.i += 4;
-                                    u32::from_str_radix(h, 16).expect("JSON: \\u escape")
-                                };
-                                let mut code = hex(self);
-                                if (0xD800..0xDC00).contains(&code) && self.s.get(self.i) == Some(&b'\\') {
-                                    self.i += 2;
-                                    code = 0x10000 + ((code - 0xD800) << 10) + (hex(self) - 0xDC00);
-                                }
-                                char::from_u32(code).expect("JSON: code point")
-                            }
-                            other => other as char,
-                        };
-                        bytes.extend_from_slice(c.to_string().as_bytes());
-                    }
-                    b => bytes.push(b),
-                }
-            }
-            String::from_utf8(bytes).expect("JSON: UTF-8")
-        }
-        fn value(&mut self) -> Json {
-            self.ws();
-            match self.s.get(self.i).copied().expect("JSON: unexpected end") {
-                b'{' => {
-                    self.i += 1;
-                    let mut fields = Vec::new();
-                    self.ws();
-                    if self.s[self.i] == b'}' {
-                        self.i += 1;
-                        return Json::Object(fields);
-                    }
-                    loop {
-                        let key = self.string();
-                        self.expect(b':');
-                        fields.push((key, self.value()));
-                        self.ws();
-                        self.i += 1;
-                        match self.s[self.i - 1] {
-                            b',' => continue,
-                            b'}' => return Json::Object(fields),
-                            other => panic!("JSON: unexpected {:?} at byte {}", other as char, self.i - 1),
-                        }
-                    }
-                }
-                b'[' => {
-                    self.i += 1;
-                    let mut items = Vec::new();
-                    self.ws();
-                    if self.s[self.i] == b']' {
-                        self.i += 1;
-                        return Json::Array(items);
-                    }
-                    loop {
-                        items.push(self.value());
-                        self.ws();
-                        self.i += 1;
-                        match self.s[self.i - 1] {
-                            b',' => continue,
-                            b']' => return Json::Array(items),
-                            other => panic!("JSON: unexpected {:?} at byte {}", other as char, self.i - 1),
-                        }
-                    }
-                }
-                b'"' => Json::String(self.string()),
-                b't' | b'f' | b'n' => {
-                    for (word, value) in [
-                        ("true", Json::Bool(true)),
-                        ("false", Json::Bool(false)),
-                        ("null", Json::Null),
-                    ] {
-                        if self.s[self.i..].starts_with(word.as_bytes()) {
-                            self.i += word.len();
-                            return value;
-                        }
-                    }
-                    panic!("JSON: bad literal at byte {}", self.i);
-                }
-                _ => {
-                    let start = self.i;
-                    while self.i < self.s.len()
-                        && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                    {
-                        self.i += 1;
-                    }
-                    let n = std::str::from_utf8(&self.s[start..self.i]).unwrap();
-                    Json::Number(
-                        n.parse()
-                            .unwrap_or_else(|_| panic!("JSON: bad number {n:?} at byte {start}")),
-                    )
-                }
-            }
-        }
-    }
-    let mut p = Parser {
-        s: text.as_bytes(),
-        i: 0,
-    };
-    let value = p.value();
-    p.ws();
-    assert_eq!(p.i, text.len(), "JSON: trailing text");
-    value
-}
-
-/// The dashboard's panels, rows' nested panels included, rows left out.
-fn dashboard_panels(dashboard: &Json) -> Vec<&Json> {
-    fn walk<'a>(panels: &'a [Json], out: &mut Vec<&'a Json>) {
-        for p in panels {
-            if p.get("type").and_then(Json::as_str) == Some("row") {
-                walk(p.get("panels").map_or(&[], Json::as_array), out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dashboard.get("panels").expect("dashboard panels").as_array(), &mut out);
-    out
-}
-
-/// (panel title, expr) of every query, in panel order.
-fn dashboard_targets(dashboard: &Json) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for p in dashboard_panels(dashboard) {
-        let title = p.get("title").and_then(Json::as_str).unwrap_or_default();
-        for t in p.get("targets").map_or(&[][..], Json::as_array) {
-            out.push((
-                title.to_string(),
-                t.get("expr").and_then(Json::as_str).unwrap_or_default().to_string(),
-            ));
-        }
-    }
-    out
-}
-
-fn dashboard_variables(dashboard: &Json) -> &[Json] {
-    dashboard
-        .get("templating")
-        .and_then(|t| t.get("list"))
-        .map_or(&[], Json::as_array)
-}
-
-fn is_query_variable(variable: &Json) -> bool {
-    variable.get("type").and_then(Json::as_str) == Some("query")
-}
-
 #[test]
 fn every_panel_has_a_title_and_queries_from_the_datasource_variable() {
-    let dashboard = parse_json(&read(DASHBOARD));
+    let dashboard = dashboard();
     let panels = dashboard_panels(&dashboard);
     assert!(panels.len() >= 15, "{} panels", panels.len());
     let mut titles = BTreeSet::new();
     for p in &panels {
-        let title = p.get("title").and_then(Json::as_str).unwrap_or_default();
-        assert!(!title.trim().is_empty(), "a panel without a title: {p:?}");
+        let title = p["title"].as_str().unwrap_or_default();
+        assert!(!title.trim().is_empty(), "a panel without a title: {p}");
         assert!(titles.insert(title), "two panels titled {title:?}");
-        let targets = p.get("targets").map_or(&[][..], Json::as_array);
+        let targets = p["targets"].as_array().map_or(&[][..], Vec::as_slice);
         assert!(!targets.is_empty(), "panel {title:?} has no query");
         for t in targets {
-            let expr = t.get("expr").and_then(Json::as_str).unwrap_or_default();
+            let expr = t["expr"].as_str().unwrap_or_default();
             assert!(!expr.trim().is_empty(), "panel {title:?}: a query without expr");
         }
-        let uid = p.get("datasource").and_then(|d| d.get("uid")).and_then(Json::as_str);
+        let uid = p["datasource"]["uid"].as_str();
         assert_eq!(uid, Some("${datasource}"), "panel {title:?} datasource");
     }
-    // The scanner the end-to-end test copies finds exactly the panels' queries.
-    let scanned = dashboard_queries_for_live_check(&read(DASHBOARD));
-    let parsed: Vec<String> = dashboard_targets(&dashboard)
+    // Every query in the file is a panel's (so the PromQL check above and the end-to-end run cover them all).
+    let everywhere = every_expr(&dashboard);
+    let of_panels: Vec<String> = dashboard_targets(&dashboard)
         .into_iter()
-        .map(|(_, e)| {
-            e.replace("$__rate_interval", "1m")
-                .replace("$job", ".+")
-                .replace("$instance", ".+")
-                .replace("$connector", ".+")
-        })
+        .map(|(_, e)| live(&e))
         .collect();
-    assert_eq!(scanned, parsed);
-    assert!(scanned.iter().all(|q| !q.contains('$')), "{scanned:?}");
+    assert_eq!(everywhere, of_panels);
+    assert!(everywhere.iter().all(|q| !q.contains('$')), "{everywhere:?}");
     for (key, expected) in [("schemaVersion", 39.0)] {
-        match dashboard.get(key) {
-            Some(Json::Number(n)) => assert!(*n >= expected, "{key} {n}"),
-            other => panic!("{key}: {other:?}"),
+        match dashboard[key].as_f64() {
+            Some(n) => assert!(n >= expected, "{key} {n}"),
+            None => panic!("{key}: {}", dashboard[key]),
         }
     }
 }
 
 #[test]
 fn dashboard_variables_are_datasource_job_instance_and_connector() {
-    let dashboard = parse_json(&read(DASHBOARD));
+    let dashboard = dashboard();
     let variables = dashboard_variables(&dashboard);
-    let names: Vec<&str> = variables
-        .iter()
-        .filter_map(|v| v.get("name").and_then(Json::as_str))
-        .collect();
+    let names: Vec<&str> = variables.iter().filter_map(|v| v["name"].as_str()).collect();
     assert_eq!(names, ["datasource", "job", "instance", "connector"]);
     assert_eq!(
-        variables[0].get("query").and_then(Json::as_str),
+        variables[0]["query"].as_str(),
         Some("prometheus"),
         "a Prometheus datasource variable"
     );
@@ -1072,20 +855,13 @@ fn dashboard_variables_are_datasource_job_instance_and_connector() {
             "kafka_connect_connector",
         ),
     ] {
-        let query = v.get("query").and_then(Json::as_str).unwrap_or_default();
+        let query = v["query"].as_str().unwrap_or_default();
         assert!(
             query.starts_with(&format!("label_values({metric}")) && query.ends_with(&format!(", {label})")),
             "{query}"
         );
-        assert!(
-            matches!(v.get("includeAll"), Some(Json::Bool(true))),
-            "{query}: includeAll"
-        );
-        assert_eq!(
-            v.get("allValue").and_then(Json::as_str),
-            Some(".+"),
-            "{query}: All is .+"
-        );
+        assert_eq!(v["includeAll"].as_bool(), Some(true), "{query}: includeAll");
+        assert_eq!(v["allValue"].as_str(), Some(".+"), "{query}: All is .+");
     }
 }
 
@@ -1093,7 +869,7 @@ fn dashboard_variables_are_datasource_job_instance_and_connector() {
 /// `$__rate_interval` as a range; every selector filters on job and instance.
 #[test]
 fn dashboard_queries_use_only_the_allowed_variables() {
-    let dashboard = parse_json(&read(DASHBOARD));
+    let dashboard = dashboard();
     let allowed = [
         ("job", "job=~\"$job\""),
         ("instance", "instance=~\"$instance\""),

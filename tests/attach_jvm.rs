@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{agent_jar, worker_properties, Jvm, JvmBuilder, Point, Receiver};
+use support::{agent_jar, worker_properties, Jvm, JvmBuilder, Point, Receiver, TestDir};
 
 const WAIT: Duration = Duration::from_secs(30);
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -103,7 +103,7 @@ fn fixture_worker(builder: JvmBuilder, dir: &Path) -> Jvm {
     jvm
 }
 
-fn worker_dir(name: &str) -> std::path::PathBuf {
+fn worker_dir(name: &str) -> TestDir {
     let dir = support::temp_dir(name);
     worker_properties(&dir, "fixture-cluster", 18083);
     dir
@@ -211,7 +211,8 @@ fn an_attached_agent_exports_within_one_interval_as_a_javaagent_one_does() {
 #[test]
 fn attaching_again_is_refused_and_the_agent_keeps_exporting_once() {
     let receiver = Receiver::start();
-    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &worker_dir("again"));
+    let dir = worker_dir("again");
+    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &dir);
     attach_and_wait(&jvm, &receiver, 1000);
 
     let pid = jvm.pid().to_string();
@@ -253,7 +254,8 @@ fn attaching_again_is_refused_and_the_agent_keeps_exporting_once() {
 #[test]
 fn two_attaches_at_once_start_one_agent() {
     let receiver = Receiver::start();
-    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &worker_dir("race"));
+    let dir = worker_dir("race");
+    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &dir);
     let pid = jvm.pid().to_string();
     let opts = options(&receiver, 1000);
     let racers: Vec<_> = (0..2)
@@ -299,11 +301,12 @@ fn two_attaches_at_once_start_one_agent() {
 fn a_second_start_inside_the_jvm_does_nothing_but_one_line() {
     // Two -javaagent options: premain runs twice in one JVM, as agentmain does when two attaches race.
     let receiver = Receiver::start();
+    let dir = worker_dir("twice");
     let jvm = fixture_worker(
         JvmBuilder::new()
             .args(&options(&receiver, 1000))
             .jvm_arg(&format!("-javaagent:{}", agent_jar().display())),
-        &worker_dir("twice"),
+        &dir,
     );
     receiver.wait_for(WAIT, "the agent's Connect metrics", sink_metrics);
     let stderr = jvm.stderr();
@@ -324,7 +327,8 @@ fn a_second_start_inside_the_jvm_does_nothing_but_one_line() {
 #[test]
 fn a_jvm_that_is_not_a_connect_worker_is_refused_unless_forced() {
     let receiver = Receiver::start();
-    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &worker_dir("not-worker"));
+    let dir = worker_dir("not-worker");
+    let jvm = fixture_worker(JvmBuilder::new().without_agent(), &dir);
     let pid = jvm.pid().to_string();
     let out = attach(&[&pid, &options(&receiver, 1000)]);
     assert_eq!(out.code, Some(1));
@@ -346,7 +350,8 @@ fn a_jvm_that_is_not_a_connect_worker_is_refused_unless_forced() {
 #[test]
 fn bad_targets_get_one_line_each_and_are_left_as_they_were() {
     let receiver = Receiver::start();
-    let mut jvm = fixture_worker(JvmBuilder::new().without_agent(), &worker_dir("bad"));
+    let dir = worker_dir("bad");
+    let mut jvm = fixture_worker(JvmBuilder::new().without_agent(), &dir);
     let pid = jvm.pid().to_string();
 
     let out = attach(&["twelve"]);
@@ -419,9 +424,10 @@ fn bad_targets_get_one_line_each_and_are_left_as_they_were() {
 
     // A JVM that refuses attach: told apart by the JDK from its performance data, so it is not even signalled
     // (a signalled one would print a thread dump onto its standard output, the fixture's command channel).
+    let closed_dir = worker_dir("bad-closed");
     let mut closed = fixture_worker(
         JvmBuilder::new().without_agent().jvm_arg("-XX:+DisableAttachMechanism"),
-        &worker_dir("bad-closed"),
+        &closed_dir,
     );
     let out = attach(&["--force", &closed.pid().to_string()]);
     assert_eq!(out.code, Some(1));
@@ -454,20 +460,22 @@ fn on_jdk_25_the_target_warns_about_dynamic_loading_unless_its_options_allow_it(
     let native = "WARNING: A restricted method in java.lang.System has been called";
 
     let receiver = Receiver::start();
-    let jvm = fixture_worker(JvmBuilder::new().without_agent().java(j25), &worker_dir("jdk25-plain"));
+    let dir = worker_dir("jdk25-plain");
+    let jvm = fixture_worker(JvmBuilder::new().without_agent().java(j25), &dir);
     attach_and_wait(&jvm, &receiver, 1000);
     let stderr = jvm.stderr();
     assert!(stderr.contains(dynamic) && stderr.contains(native), "{stderr}");
 
     // What docs/attach.md tells users to add to KAFKA_OPTS.
     let receiver = Receiver::start();
+    let dir = worker_dir("jdk25-allowed");
     let jvm = fixture_worker(
         JvmBuilder::new()
             .without_agent()
             .java(j25)
             .jvm_arg("-XX:+EnableDynamicAgentLoading")
             .jvm_arg("--enable-native-access=ALL-UNNAMED"),
-        &worker_dir("jdk25-allowed"),
+        &dir,
     );
     attach_and_wait(&jvm, &receiver, 1000);
     let stderr = jvm.stderr();
@@ -475,12 +483,13 @@ fn on_jdk_25_the_target_warns_about_dynamic_loading_unless_its_options_allow_it(
     assert_eq!(count(&stderr, STARTED), 1, "{stderr}");
 
     // A worker that forbids it: one line saying what to do instead; the worker runs on without the agent.
+    let dir = worker_dir("jdk25-forbidden");
     let mut jvm = fixture_worker(
         JvmBuilder::new()
             .without_agent()
             .java(j25)
             .jvm_arg("-XX:-EnableDynamicAgentLoading"),
-        &worker_dir("jdk25-forbidden"),
+        &dir,
     );
     let pid = jvm.pid().to_string();
     let out = attach(&["--force", &pid]);
@@ -509,7 +518,8 @@ fn root_attaches_to_another_users_worker() {
     for a in ["--reuid=65534", "--regid=65534", "--clear-groups", &java()] {
         builder = builder.jvm_arg(a);
     }
-    let jvm = fixture_worker(builder, &worker_dir("other-user"));
+    let dir = worker_dir("other-user");
+    let jvm = fixture_worker(builder, &dir);
     let owner = std::fs::read_to_string(format!("/proc/{}/status", jvm.pid())).unwrap();
     assert!(
         owner.lines().any(|l| l.starts_with("Uid:") && l.contains("65534")),

@@ -26,7 +26,8 @@ fn a_c_program_links_and_calls_the_library() {
         lib_dir.join("libconnect_otel.so").is_file(),
         "build the library first (scripts/build.sh)"
     );
-    let out = std::env::temp_dir().join(format!("connect-otel-abi-{}", std::process::id()));
+    let dir = tempfile::Builder::new().prefix("connect-otel-abi-").tempdir().unwrap();
+    let out = dir.path().join("abi");
     let status = Command::new("cc")
         .args(["-std=c11", "-Wall", "-Werror", "-o"])
         .arg(&out)

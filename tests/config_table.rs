@@ -618,8 +618,8 @@ fn run(c: &Case, receiver: &Receiver, dir: &str) -> Result<Duration, String> {
     }
 }
 
-/// Files the TLS cases point at.
-fn prepare_files() -> String {
+/// Files the TLS cases point at, in a directory removed when the result is dropped.
+fn prepare_files() -> support::TestDir {
     let dir = support::temp_dir("config-table");
     std::fs::write(dir.join("ca.txt"), "this is not a certificate\n").unwrap();
     std::fs::write(
@@ -637,14 +637,15 @@ fn prepare_files() -> String {
         "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
     )
     .unwrap();
-    dir.display().to_string()
+    dir
 }
 
 #[test]
 fn bad_configuration_table() {
     assert!(CASES.len() >= 60, "{} cases", CASES.len());
     let only = std::env::var("CONFIG_TABLE_ONLY").ok();
-    let dir = prepare_files();
+    let files = prepare_files();
+    let dir = files.display().to_string();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let slowest = Mutex::new((Duration::ZERO, ""));

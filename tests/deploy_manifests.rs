@@ -4,7 +4,7 @@
 //!
 //! - YAML parses; a Dockerfile is only instructions and their continuations; a systemd drop-in only sets
 //!   `Environment=` under `[Service]`; a properties file is only `key=value` lines.
-//! - Every `OTEL_*` variable and every `otel.*` key named is a setting src/config.rs reads (read from its source).
+//! - Every `OTEL_*` variable and every `otel.*` key named is a setting src/config/mod.rs reads (read from its source).
 //! - The jar a Dockerfile copies is the one scripts/dist.sh writes, with Cargo.toml's version, and it lands at
 //!   `/opt/connect-otel/connect-otel-agent.jar`; every `-javaagent:` of the same example points there. A wrong
 //!   path is the one mistake the agent cannot soften: the JVM refuses to start.
@@ -19,8 +19,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use connect_otel::config::env_name;
-use connect_otel::rules::GROUP_NAMES;
+use connect_otel::reference::{env_name, GROUP_NAMES};
 use serde_yaml_ng::Value;
 
 /// Where every example installs the agent (docs/deploy.md says why one fixed path).
@@ -174,7 +173,7 @@ fn release_jar_name() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The settings of ours, from src/config.rs.
+// The settings of ours, from src/config/mod.rs.
 
 /// The `"…"` literals of Rust source (no raw strings; the one char literal that matters is `'"'`).
 fn string_literals(source: &str) -> Vec<String> {
@@ -222,19 +221,19 @@ fn literal_arguments(source: &str, name: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every key src/config.rs reads, canonical (`otel.exporter.otlp.endpoint`): the literals that are whole `otel.*`
+/// Every key src/config/mod.rs reads, canonical (`otel.exporter.otlp.endpoint`): the literals that are whole `otel.*`
 /// keys, and its `format!` templates expanded with the signals `exporter("…")` is called with, the per-signal
 /// bases `k("…")` is called with and rules::GROUP_NAMES. Only the code before the unit tests counts (they name
 /// wrong keys on purpose).
 fn known_keys() -> BTreeSet<String> {
-    let source = read("src/config.rs");
-    let code = source.split("#[cfg(test)]").next().unwrap_or(&source);
+    let source = read("src/config/mod.rs");
+    let code = source.split("#[cfg(test)]\nmod tests").next().unwrap_or(&source);
     let signals = literal_arguments(code, "exporter");
     let bases = literal_arguments(code, "k");
     let groups: BTreeSet<String> = GROUP_NAMES.iter().map(|g| g.to_string()).collect();
     assert!(
         !signals.is_empty() && !bases.is_empty(),
-        "src/config.rs no longer calls exporter(\"…\") / k(\"…\")"
+        "src/config/mod.rs no longer calls exporter(\"…\") / k(\"…\")"
     );
     let key_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' || c == '_';
     let mut keys = BTreeSet::new();
@@ -269,7 +268,7 @@ fn known_keys() -> BTreeSet<String> {
         for k in expanded {
             assert!(
                 k.chars().all(key_char),
-                "src/config.rs builds a key from {literal:?}, with a part this test does not know how to fill in"
+                "src/config/mod.rs builds a key from {literal:?}, with a part this test does not know how to fill in"
             );
             keys.insert(k);
         }
@@ -291,7 +290,7 @@ fn unknown_settings(text: &str, keys: &BTreeSet<String>) -> Vec<String> {
             known.contains(name)
         };
         if !ok {
-            problems.push(format!("{name} is not a setting of connect-otel (src/config.rs)"));
+            problems.push(format!("{name} is not a setting of connect-otel (src/config/mod.rs)"));
         }
     };
     let bytes = text.as_bytes();
@@ -871,7 +870,7 @@ fn known_keys_come_from_config_rs() {
         "otel.exporter.otlp.logs.headers",
         "otel.connect.metrics.task-error.enabled",
     ] {
-        assert!(keys.contains(k), "{k} not found in src/config.rs; found {keys:?}");
+        assert!(keys.contains(k), "{k} not found in src/config/mod.rs; found {keys:?}");
     }
 }
 

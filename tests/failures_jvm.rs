@@ -4,12 +4,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::RawQuery;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde_json::json;
 use support::{worker_properties, JvmBuilder, LogView, Receiver};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -18,58 +22,72 @@ const TRACE: &str = "org.apache.kafka.connect.errors.ConnectException: the disk 
 /// `connect:s3cret`.
 const CREDENTIALS: &str = "Basic Y29ubmVjdDpzM2NyZXQ=";
 
-/// A REST API answering `/connectors?expand=status&expand=info` like Connect's, behind basic authentication.
-/// Returns its port and the count of authorized requests.
-fn rest_api() -> (u16, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let served = Arc::new(AtomicUsize::new(0));
-    let count = served.clone();
-    let body = format!(
-        r#"{{"files":{{"status":{{"name":"files","connector":{{"state":"RUNNING","worker_id":"127.0.0.1:{port}"}},"tasks":[{{"id":0,"state":"RUNNING","worker_id":"127.0.0.1:{port}"}},{{"id":1,"state":"FAILED","worker_id":"127.0.0.1:{port}","trace":{}}}],"type":"source"}},"info":{{"name":"files","config":{{"connector.class":"com.example.FileSource"}},"tasks":[],"type":"source"}}}}}}"#,
-        json_string(TRACE)
-    );
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            let _ = reader.read_line(&mut request_line);
-            let mut authorized = false;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if line.to_ascii_lowercase().starts_with("authorization:") {
-                    authorized = line.trim_end().ends_with(CREDENTIALS);
-                }
+/// What Connect's `GET /connectors?expand=status&expand=info` answers for connector `files` (a source of
+/// `com.example.FileSource`) with `tasks` (their status entries), on worker `worker`.
+fn connectors_json(worker: &str, tasks: serde_json::Value) -> serde_json::Value {
+    json!({
+        "files": {
+            "status": {
+                "name": "files",
+                "connector": {"state": "RUNNING", "worker_id": worker},
+                "tasks": tasks,
+                "type": "source"
+            },
+            "info": {
+                "name": "files",
+                "config": {"connector.class": "com.example.FileSource"},
+                "tasks": [],
+                "type": "source"
             }
-            let mut out = stream;
-            let response = if !authorized {
-                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
-            } else if request_line.starts_with("GET /connectors?expand=status&expand=info ") {
-                count.fetch_add(1, Ordering::SeqCst);
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-            } else {
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
-            };
-            let _ = out.write_all(response.as_bytes());
         }
-    });
-    (port, served)
+    })
 }
 
-fn json_string(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-            .replace('\t', "\\t")
+/// A REST API answering `/connectors?expand=status&expand=info` like Connect's, behind basic authentication,
+/// on its own runtime (dropped with it).
+struct RestApi {
+    port: u16,
+    /// Authorized status requests served.
+    served: Arc<AtomicUsize>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn rest_api() -> RestApi {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let worker = format!("127.0.0.1:{port}");
+    let body = connectors_json(
+        &worker,
+        json!([
+            {"id": 0, "state": "RUNNING", "worker_id": worker},
+            {"id": 1, "state": "FAILED", "worker_id": worker, "trace": TRACE}
+        ]),
     )
+    .to_string();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let status = move |headers: HeaderMap, RawQuery(query): RawQuery| async move {
+        if headers.get(AUTHORIZATION).is_none_or(|v| v != CREDENTIALS) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        if query.as_deref() != Some("expand=status&expand=info") {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        count.fetch_add(1, Ordering::SeqCst);
+        ([(CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    let routes = axum::Router::new().route("/connectors", axum::routing::get(status));
+    runtime.spawn(async move { axum::serve(listener, routes).await.unwrap() });
+    RestApi {
+        port,
+        served,
+        _runtime: runtime,
+    }
 }
 
 fn records(receiver: &Receiver, event: &str) -> Vec<LogView> {
@@ -110,7 +128,8 @@ fn start_fixture(receiver: &Receiver, args: &str) -> support::Jvm {
 #[test]
 fn a_failed_task_gives_one_error_record_with_its_trace_and_a_recovery_gives_one_info_record() {
     let receiver = Receiver::start();
-    let (port, served) = rest_api();
+    let api = rest_api();
+    let (port, served) = (api.port, &api.served);
     let dir = support::temp_dir("failures-rest");
     // The REST listener is found from the worker's properties file, as on a real worker.
     let props = worker_properties(&dir, "fixture-cluster", port);
@@ -213,11 +232,12 @@ fn an_https_listener_is_verified_with_the_workers_pem_truststore() {
     let www = dir.join("www");
     std::fs::create_dir_all(&www).unwrap();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let status = format!(
-        r#"{{"files":{{"status":{{"name":"files","connector":{{"state":"RUNNING","worker_id":"127.0.0.1:{port}"}},"tasks":[{{"id":1,"state":"FAILED","worker_id":"127.0.0.1:{port}","trace":{}}}],"type":"source"}},"info":{{"name":"files","config":{{"connector.class":"com.example.FileSource"}},"tasks":[],"type":"source"}}}}}}"#,
-        json_string(TRACE)
+    let worker = format!("127.0.0.1:{port}");
+    let status = connectors_json(
+        &worker,
+        json!([{"id": 1, "state": "FAILED", "worker_id": worker, "trace": TRACE}]),
     );
-    std::fs::write(www.join("connectors?expand=status&expand=info"), status).unwrap();
+    std::fs::write(www.join("connectors?expand=status&expand=info"), status.to_string()).unwrap();
     let mut server = std::process::Command::new("openssl")
         .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
         .arg("-cert")

@@ -5,11 +5,12 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use support::{root, JvmBuilder, Receiver};
+use support::{root, JvmBuilder, Receiver, TestDir};
 
 const HANG: Duration = Duration::from_secs(20);
 
@@ -29,10 +30,8 @@ fn run(jvm: JvmBuilder, expect: &str) -> String {
     stderr
 }
 
-fn dir(name: &str, mode: u32) -> PathBuf {
-    let d = support::temp_dir(name);
-    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).unwrap();
-    d
+fn dir(name: &str, mode: u32) -> TestDir {
+    support::temp_dir_with_mode(name, mode)
 }
 
 fn with_library(path: &Path) -> JvmBuilder {
@@ -141,8 +140,8 @@ fn a_library_another_user_could_replace_is_refused() {
 
 /// A copy of what the fixture JVM reads (the test jar, the fixture and its jars), readable by any user
 /// whatever the permissions above the checkout, and a `java` that runs as `uid` through `setpriv` with every
-/// path into the checkout pointed at the copy.
-fn as_user(uid: u32, name: &str) -> PathBuf {
+/// path into the checkout pointed at the copy. The copy lives as long as the directory returned.
+fn as_user(uid: u32, name: &str) -> (TestDir, PathBuf) {
     let copy = dir(name, 0o755);
     let r = root();
     for part in ["build/test", "build/fixture", "build/examples", ".cache/fixture-lib"] {
@@ -162,7 +161,7 @@ fn as_user(uid: u32, name: &str) -> PathBuf {
     .unwrap();
     assert!(Command::new("chmod")
         .args(["-R", "a+rX"])
-        .arg(&copy)
+        .arg(&*copy)
         .status()
         .unwrap()
         .success());
@@ -178,13 +177,13 @@ fn as_user(uid: u32, name: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::set_permissions(&java, std::fs::Permissions::from_mode(0o755)).unwrap();
-    java
+    (copy, java)
 }
 
 #[test]
 fn a_user_without_a_name_gets_its_own_private_directory() {
     let uid = 54321; // no passwd entry: the JVM's user.name is "?"
-    let java = as_user(uid, "nameless");
+    let (_copy, java) = as_user(uid, "nameless");
     let tmp = dir("nameless-tmp", 0o1777);
     let receiver = Receiver::start();
     let err = run(
@@ -243,13 +242,12 @@ fn another_user_swapping_the_extraction_directory_never_gets_its_library_loaded(
         "started",
     );
     let uid = support::effective_uid();
+    // The library, not the lock files beside it.
     let name = std::fs::read_dir(learn.join(format!("connect-otel-{uid}")))
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name();
-    let name = name.to_string_lossy().to_string();
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".so"))
+        .expect("the extracted library");
 
     for (mode, expect) in [(0o777, "disabled"), (0o1777, "started")] {
         let tmp = dir(&format!("race-tmp-{mode:o}"), mode);
@@ -313,6 +311,7 @@ fn start_attacker(tmp: &Path, dir_name: &str, lib_name: &str, evil: &Path) -> Ch
             "-c",
             &script,
         ])
+        .process_group(0)
         .spawn()
         .expect("start the attacker");
     let started = Instant::now();
@@ -322,7 +321,10 @@ fn start_attacker(tmp: &Path, dir_name: &str, lib_name: &str, evil: &Path) -> Ch
     child
 }
 
+/// Ends the attacker's whole process group: a `mv` its loop started would otherwise run on after the shell and
+/// could put a directory of `nobody`'s back into the test's directory while it is being removed.
 fn stop(mut attacker: Child) {
-    let _ = attacker.kill();
+    let group = format!("-{}", attacker.id());
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
     let _ = attacker.wait();
 }

@@ -24,22 +24,26 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The jar's `native/` entries, extracted into a fresh directory with the JDK's `jar` tool.
-fn extracted_natives(test: &str) -> PathBuf {
+/// The jar's `native/` entries, extracted with the JDK's `jar` tool into a fresh directory, which is removed
+/// when the first value is dropped.
+fn extracted_natives(test: &str) -> (tempfile::TempDir, PathBuf) {
     let jar = root().join("build/connect-otel-agent.jar");
     assert!(jar.is_file(), "{} is missing: run scripts/build.sh", jar.display());
-    let dir = std::env::temp_dir().join(format!("connect-otel-packaging-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("connect-otel-packaging-{test}-"))
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     let status = Command::new("jar")
         .arg("xf")
         .arg(&jar)
         .arg("native")
-        .current_dir(&dir)
+        .current_dir(dir)
         .status()
         .expect("run jar");
     assert!(status.success(), "jar xf failed");
-    dir.join("native")
+    let natives = dir.join("native");
+    (tmp, natives)
 }
 
 /// What a library asks of the dynamic loader.
@@ -167,7 +171,7 @@ fn problems(platform: &str, n: &Needs) -> Vec<String> {
 
 #[test]
 fn the_jar_carries_exactly_the_four_platforms() {
-    let natives = extracted_natives("platforms");
+    let (_tmp, natives) = extracted_natives("platforms");
     let mut found: Vec<String> = std::fs::read_dir(&natives)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -183,12 +187,11 @@ fn the_jar_carries_exactly_the_four_platforms() {
             .collect();
         assert_eq!(entries, ["libconnect_otel.so"], "{platform}");
     }
-    let _ = std::fs::remove_dir_all(natives.parent().unwrap());
 }
 
 #[test]
 fn every_packaged_library_needs_only_the_c_runtime_and_glibc_2_17() {
-    let natives = extracted_natives("elf");
+    let (_tmp, natives) = extracted_natives("elf");
     let mut report = Vec::new();
     for platform in PLATFORMS {
         let n = needs(&natives.join(platform).join("libconnect_otel.so"));
@@ -208,7 +211,6 @@ fn every_packaged_library_needs_only_the_c_runtime_and_glibc_2_17() {
             report.push(format!("{platform}: {p}"));
         }
     }
-    let _ = std::fs::remove_dir_all(natives.parent().unwrap());
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
 

@@ -19,8 +19,8 @@ const WAIT: Duration = Duration::from_secs(60);
 type SeriesKey = (String, BTreeMap<String, String>);
 
 struct Run {
-    /// The run's worker properties and java.io.tmpdir, removed when the test is done with it.
-    dir: PathBuf,
+    /// The run's worker properties and java.io.tmpdir, removed when the run is dropped.
+    _dir: support::TestDir,
     points: Vec<Point>,
     /// The library the loader extracted from the jar and loaded.
     loaded: PathBuf,
@@ -100,10 +100,12 @@ fn run(name: &str, java: Option<&Path>) -> Run {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("connect-otel-"))
         .flat_map(|e| std::fs::read_dir(e.path()).unwrap().flatten().map(|f| f.path()))
+        // The loader's lock files sit beside the library.
+        .filter(|f| f.extension().is_some_and(|x| x == "so"))
         .collect();
     assert_eq!(extracted.len(), 1, "{name}: one library extracted, found {extracted:?}");
     Run {
-        dir,
+        _dir: dir,
         points,
         loaded: extracted[0].clone(),
         stderr,
@@ -119,12 +121,15 @@ fn assert_loaded(run: &Run, platform: &str, machine: Architecture) {
         "{} is not the jar's {platform} library",
         run.loaded.display()
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(object::File::parse(&*loaded).unwrap().architecture(), machine);
 }
 
 /// Connect series whose value the agent measures with its own clock rather than reads from the fixture.
-const TIMED: [&str; 1] = ["kafka.connect.task.time_since_progress"];
+const TIMED: [&str; 3] = [
+    "kafka.connect.task.time_since_progress",
+    "kafka.connect.task.state_duration",
+    "kafka.connect.connector.state_duration",
+];
 
 /// The Connect series, whose values the fixture fixes: key → (kind, unit, value, but none for [`TIMED`]).
 fn connect_series(p: &[Point]) -> BTreeMap<SeriesKey, (PointKind, String, Option<f64>)> {
@@ -213,7 +218,4 @@ fn arm64_jvm_exports_what_x86_64_exports_with_the_same_jar() {
         resource(&arm).get("kafka.connect.cluster").map(String::as_str),
         Some("platform-cluster")
     );
-    for run in [x86, arm] {
-        let _ = std::fs::remove_dir_all(&run.dir);
-    }
 }

@@ -166,7 +166,6 @@ fn check_platform(platform: &Platform) {
         platform.name
     );
     assert!(store.metrics[0].request.resource_metrics.is_empty());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -64,8 +64,8 @@ fn the_agent_jar_names_its_version_commit_and_platforms() {
 /// The POM and the jar go into a Maven repository as a connector build would install them.
 #[test]
 fn maven_installs_the_api_jar_with_its_pom() {
-    let repo = std::env::temp_dir().join(format!("connect-otel-m2-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repo);
+    let tmp = tempfile::Builder::new().prefix("connect-otel-m2-").tempdir().unwrap();
+    let repo = tmp.path();
     let out = Command::new("mvn")
         .args(["-B", "-q", "install:install-file"])
         .arg(format!(
@@ -96,7 +96,6 @@ fn maven_installs_the_api_jar_with_its_pom() {
             installed.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&repo);
 }
 
 #[test]

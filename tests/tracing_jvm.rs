@@ -139,6 +139,12 @@ fn trace_context_round_trips_through_record_headers() {
     // The sink continues the trace: parent = the first record's span, the others linked.
     let batch = named(&spans, "sink.put_batch")[0];
     assert_eq!(batch.trace_id, poll.trace_id);
+    // The tracestate header the records carried reaches the sink's spans and their links.
+    assert_eq!(
+        (poll.trace_state.as_str(), batch.trace_state.as_str()),
+        ("", "vendor=fixture")
+    );
+    assert_eq!(batch.link_trace_states, ["vendor=fixture", "vendor=fixture"]);
     let first = records
         .iter()
         .find(|r| r.attributes.get("record.number").map(String::as_str) == Some("0"))
@@ -153,6 +159,10 @@ fn trace_context_round_trips_through_record_headers() {
     assert_eq!(
         (partition.trace_id.as_str(), partition.parent_span_id.as_str()),
         (poll.trace_id.as_str(), batch.span_id.as_str())
+    );
+    assert_eq!(
+        partition.trace_state, "vendor=fixture",
+        "a child carries its parent's tracestate"
     );
     let (status, _, _) = jvm.exit(WAIT);
     assert!(status.success());

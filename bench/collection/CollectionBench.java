@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   idle LABEL TASKS SETTLE_S INTERVALS INTERVAL_MS SINK_PORT   process CPU over K intervals, VmRSS (median)
  *   sink PORT                  an OTLP/HTTP receiver that accepts and drops everything (GET /stats: bytes)
  *   startup LABEL LAUNCH_EPOCH_NANOS   time from the launch to main()
+ *   registrations SIZES ROUNDS   time to register a worker's MBeans with and without the agent's registration
+ *                              listener (the agent jar on the class path), and the drain of what it counted
  *   free-port | report RESULTS_FILE
  * </pre>
  */
@@ -58,11 +60,64 @@ public final class CollectionBench {
             case "sink":
                 sink(Integer.parseInt(args[1]));
                 return;
+            case "registrations":
+                registrations(sizes(args[1]), Integer.parseInt(args[2]));
+                return;
             case "report":
                 Report.print(Files.readAllLines(Path.of(args[1])));
                 return;
             default:
                 throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+    }
+
+    // ---- registrations -------------------------------------------------------------------------------------
+
+    /**
+     * The cost on Connect's registering threads of the listener the agent adds to the MBeanServer: a worker of N
+     * tasks registered (JmxReporter registering each MBean anew for each metric, as in Connect) without and with
+     * the listener, alternating; and the collector thread's drain of what the listener counted.
+     */
+    static void registrations(int[] sizes, int rounds) throws Exception {
+        Class<?> c = Class.forName("io.connectotel.agent.internal.Registrations");
+        Method install = c.getDeclaredMethod("install", String[].class);
+        Method uninstall = c.getDeclaredMethod("uninstall");
+        Method drain = c.getDeclaredMethod("drain");
+        for (Method m : new Method[] {install, uninstall, drain}) {
+            m.setAccessible(true);
+        }
+        String[] domains = {"kafka.connect", "kafka.consumer", "kafka.producer"};
+        for (int n : sizes) {
+            List<Long> without = new ArrayList<>();
+            List<Long> with = new ArrayList<>();
+            List<Long> drains = new ArrayList<>();
+            int names = 0;
+            // One warm-up round, then alternating which side goes first.
+            for (int r = 0; r <= rounds; r++) {
+                for (int side = 0; side < 2; side++) {
+                    boolean listening = (side + r) % 2 == 1;
+                    if (listening && !(Boolean) install.invoke(null, (Object) domains)) {
+                        throw new IllegalStateException("the listener did not install");
+                    }
+                    System.gc();
+                    long begun = System.nanoTime();
+                    ConnectWorker worker = new ConnectWorker();
+                    worker.grow(n);
+                    long took = System.nanoTime() - begun;
+                    if (listening) {
+                        long d = System.nanoTime();
+                        String[] drained = (String[]) drain.invoke(null);
+                        long drainNanos = System.nanoTime() - d;
+                        uninstall.invoke(null);
+                        names = drained.length - 1;
+                        if (r > 0) drains.add(drainNanos);
+                    }
+                    worker.close();
+                    if (r > 0) (listening ? with : without).add(took);
+                }
+            }
+            result("registrations", "tasks", n, "without_ms", ms(median(without)), "with_ms", ms(median(with)),
+                    "ratio", median(with) / (double) median(without), "drain_ms", ms(median(drains)), "names", names);
         }
     }
 
@@ -92,7 +147,7 @@ public final class CollectionBench {
 
     static void ours(int[] sizes, int warmup, int rounds) throws Exception {
         Method collect = benchCollect();
-        Method paired = nativeAgent("benchPaired", int.class, Runnable.class);
+        Method paired = testHook("benchPaired", int.class, Runnable.class);
         ConnectWorker worker = new ConnectWorker();
         Floor floor = new Floor();
         for (int n : sizes) {
@@ -163,7 +218,7 @@ public final class CollectionBench {
     }
 
     /**
-     * {@code NativeAgent.benchPaired}: {@code warmup + rounds} rounds, each timing the floor, one collection of
+     * {@code TestHooks.benchPaired}: {@code warmup + rounds} rounds, each timing the floor, one collection of
      * ours and the read's Java work alone next to each other ({@code src/jni/bench.rs}); the first
      * {@code warmup} rounds are dropped. Each round's ratios are taken within the round.
      */
@@ -190,15 +245,15 @@ public final class CollectionBench {
         }
     }
 
-    static Method nativeAgent(String name, Class<?>... parameters) throws Exception {
-        Method m = Class.forName("io.connectotel.agent.internal.NativeAgent").getDeclaredMethod(name, parameters);
+    static Method testHook(String name, Class<?>... parameters) throws Exception {
+        Method m = Class.forName("io.connectotel.agent.internal.TestHooks").getDeclaredMethod(name, parameters);
         m.setAccessible(true);
         return m;
     }
 
-    /** {@code NativeAgent.benchCollect}, once the agent's daemon thread has loaded the library. */
+    /** {@code TestHooks.benchCollect}, once the agent's daemon thread has loaded the library. */
     static Method benchCollect() throws Exception {
-        Method m = nativeAgent("benchCollect", int.class);
+        Method m = testHook("benchCollect", int.class);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try {

@@ -105,11 +105,14 @@ final class ConnectWorker {
     private final Metrics connect = metrics("kafka.connect", Map.of());
     private final Metrics member = metrics("kafka.connect", Map.of("client-id", "connect-" + WORKER_ID));
     private final List<Metrics> clients = new ArrayList<>();
+    /** Namespace and client-id of each app-info registered, to unregister them in {@link #close()}. */
+    private final List<String[]> appInfos = new ArrayList<>();
     private int connectors;
     private int tasks;
 
     ConnectWorker() {
         AppInfoParser.registerAppInfo("kafka.connect", WORKER_ID, connect, Time.SYSTEM.milliseconds());
+        appInfos.add(new String[] {"kafka.connect", WORKER_ID});
         LinkedHashMap<String, String> none = new LinkedHashMap<>();
         gauge(connect, "connect-worker-metrics", none, "connector-count", (c, now) -> (double) connectors);
         gauge(connect, "connect-worker-metrics", none, "task-count", (c, now) -> (double) tasks);
@@ -118,6 +121,7 @@ final class ConnectWorker {
                 "leader-name", "http://" + WORKER_ID + "/");
         numbers(connect, "connect-worker-rebalance-metrics", none, REBALANCE_NUMBERS);
         AppInfoParser.registerAppInfo("kafka.connect", "connect-" + WORKER_ID, member, Time.SYSTEM.milliseconds());
+        appInfos.add(new String[] {"kafka.connect", "connect-" + WORKER_ID});
         numbers(member, "connect-coordinator-metrics", none, COORDINATOR);
         numbers(member, "connect-metrics", none, SELECTOR);
         numbers(member, "connect-node-metrics", tags("node-id", "node-1"), NODE);
@@ -196,8 +200,21 @@ final class ConnectWorker {
     private Metrics client(String namespace, String clientId) {
         Metrics m = metrics(namespace, Map.of("client-id", clientId));
         AppInfoParser.registerAppInfo(namespace, clientId, m, Time.SYSTEM.milliseconds());
+        appInfos.add(new String[] {namespace, clientId});
         clients.add(m);
         return m;
+    }
+
+    /** Unregisters every MBean of this worker, as a worker shutting down does. */
+    void close() {
+        for (String[] a : appInfos) {
+            AppInfoParser.unregisterAppInfo(a[0], a[1], null);
+        }
+        for (Metrics m : clients) {
+            m.close();
+        }
+        member.close();
+        connect.close();
     }
 
     private static Metrics metrics(String namespace, Map<String, String> defaultTags) {

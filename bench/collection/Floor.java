@@ -19,7 +19,7 @@ import javax.management.openmbean.CompositeData;
 /**
  * The floor: the least a reader in this JVM can do to get what the agent gets. Per collection one
  * {@code queryNames} per domain and one {@code getAttributes} per MBean the agent reads, for the attributes the
- * agent reads (its rules' attributes that the MBean declares, as {@code src/jni/mbeans.rs} asks them), each
+ * agent reads (its rules' attributes that the MBean declares, as {@code src/jni/declared.rs} asks them), each
  * value touched once (numbers as double, {@code CompositeData} items, strings). Which MBean gets which
  * attributes is worked out once per MBean and cached, so a collection does nothing else.
  */

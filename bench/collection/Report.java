@@ -202,7 +202,8 @@ final class Report {
         row("CPU share of one core, 10 s interval", f(share, "%.3f %%"), "≤ 0.3 %", verdict(share, 0.3, true));
         row("RSS added by the agent", f(rss, "%.1f MB"), "≤ 20 MB", verdict(rss, 20, true));
         row("start-up added by premain", f(premain, "%.1f ms"), "≤ 20 ms", verdict(premain, 20, true));
-        row("agent jar size", f(jar, "%.2f MB"), "≤ 6 MB", verdict(jar, 6, true));
+        // The jar carries four libraries (x86_64, aarch64; glibc, musl): the platform target is 12 MB.
+        row("agent jar size", f(jar, "%.2f MB"), "≤ 12 MB", verdict(jar, 12, true));
         System.out.println();
         System.out.printf("for comparison: OpenTelemetry Java agent RSS added %s; whole-agent CPU per interval "
                 + "(encode and send included) ours %s ms, ours with the OpenTelemetry agent's MBean set %s ms, "
@@ -223,6 +224,12 @@ final class Report {
                 + "nothing %s ms, ours %s ms (premain's share is ours minus the empty agent)%n",
                 all("startup", "label", "none").size(), f(medianOf("startup", "none"), "%.1f"),
                 f(medianOf("startup", "empty"), "%.1f"), f(medianOf("startup", "agent"), "%.1f"));
+        for (Map<String, String> m : all("registrations")) {
+            System.out.printf("registering a worker's MBeans at %s tasks (on Connect's threads): %s ms without the "
+                    + "registration listener, %s ms with it (× %s); the collector's drain of the %s names: %s ms%n",
+                    m.get("tasks"), f(d(m, "without_ms"), "%.1f"), f(d(m, "with_ms"), "%.1f"), f(d(m, "ratio"), "%.2f"),
+                    m.get("names"), f(d(m, "drain_ms"), "%.2f"));
+        }
         for (Map<String, String> m : all("jmx")) {
             System.out.printf("jmx_exporter at %s tasks: %s samples (%s kafka_connect_*), %s bytes per scrape%n",
                     m.get("tasks"), m.get("samples"), m.get("connect_samples"), m.get("bytes"));

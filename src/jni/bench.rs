@@ -1,5 +1,5 @@
-//! Test builds only (feature `test-hooks`): `NativeAgent.benchCollect(rounds)` and
-//! `NativeAgent.benchPaired(rounds, floor)`, the "ours" column of the collection benchmark
+//! Test builds only (feature `test-hooks`): `TestHooks.benchCollect(rounds)` and
+//! `TestHooks.benchPaired(rounds, floor)`, the "ours" column of the collection benchmark
 //! (`scripts/bench-collection.sh`, `bench/collection/`).
 //!
 //! A round is one full collection on the caller's thread, along the agent's collect loop: the `ReadPlan` of
@@ -11,27 +11,31 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use jni::objects::{JClass, JLongArray, JObject};
+use jni::errors::Result as JResult;
+use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 use jni::{jni_sig, jni_str, Env, EnvUnowned};
 use opentelemetry::KeyValue;
 
-use super::mbeans::MBeanReader;
+use super::raw::NoPending;
+use super::reader::MBeanReader;
 use super::settle;
+use crate::collect::plan::ReadPlan;
 use crate::config::{self, MetricsConfig, Sources};
-use crate::encode::Encoder;
-use crate::mapping::Mapper;
-use crate::snapshot::ReadPlan;
-use crate::stall::StallWatch;
+use crate::metrics::encode::Encoder;
+use crate::metrics::lifecycle::Lifecycle;
+use crate::metrics::mapping::Mapper;
+use crate::metrics::stall::StallWatch;
 
 /// Values before the per-round triples in the returned array: attributes, MBeans, series, bytes encoded
 /// (of the last round).
 const HEADER: usize = 4;
 
-/// `NativeAgent.benchCollect(int rounds)`: `[attributes, mbeans, series, bytes, read_ns, map_ns, encode_ns, …]`
+/// `TestHooks.benchCollect(int rounds)`: `[attributes, mbeans, series, bytes, read_ns, map_ns, encode_ns, …]`
 /// with one `read_ns, map_ns, encode_ns` triple per round, or null after an error (logged).
+#[allow(unsafe_code)] // an export
 #[no_mangle]
-pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchCollect<'l>(
+pub extern "system" fn Java_io_connectotel_agent_internal_TestHooks_benchCollect<'l>(
     unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     rounds: jint,
@@ -41,7 +45,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
     })
 }
 
-/// `NativeAgent.benchPaired(int rounds, Runnable floor)`: the round-by-round comparison the benchmark's
+/// `TestHooks.benchPaired(int rounds, Runnable floor)`: the round-by-round comparison the benchmark's
 /// times and ratios come from. Each round runs, next to each other on the caller's thread, `floor.run()` (the
 /// pure-Java floor), one full collection as `benchCollect` runs it, and the read's Java work alone; even
 /// rounds in that order, odd rounds reversed, so that neither the floor nor the Java work always follows
@@ -50,14 +54,15 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchColle
 ///
 /// The read's Java work alone, on a reader of its own: after three full reads (the caches and what each
 /// MBean declares are then learned), it repeats the `queryNames` and `getAttributes` calls of a read without
-/// unpacking the results (`MBeanReader::read_java_only`). A read minus this is what crossing JNI value by
+/// unpacking the results (`MBeanReader::read_java_only`, below). A read minus this is what crossing JNI value by
 /// value costs. After the rounds, the cost of the cheapest JNI call that returns a reference
-/// (`MBeanReader::jni_call_ps`).
+/// (`MBeanReader::jni_call_ps`, below).
 ///
 /// Returns `[attributes, mbeans, series, bytes, java_values, jni_call_ps, floor_ns, read_ns, map_ns,
 /// encode_ns, java_ns, …]` with one quintuple per round, or null after an error (logged).
+#[allow(unsafe_code)] // an export
 #[no_mangle]
-pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_benchPaired<'l>(
+pub extern "system" fn Java_io_connectotel_agent_internal_TestHooks_benchPaired<'l>(
     unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     rounds: jint,
@@ -92,7 +97,7 @@ fn default_plan() -> (MetricsConfig, ReadPlan) {
     let metrics = config
         .metrics
         .unwrap_or_else(|| unreachable!("the default configuration has metrics on"));
-    let plan = ReadPlan::new(&metrics);
+    let plan = ReadPlan::new(metrics.selection());
     (metrics, plan)
 }
 
@@ -106,6 +111,7 @@ struct Collection {
     reader: MBeanReader,
     encoder: Encoder,
     stalls: StallWatch,
+    lifecycle: Lifecycle,
     mapper: Mapper,
 }
 
@@ -139,6 +145,7 @@ impl Collection {
             reader: MBeanReader::new(env)?,
             encoder: Encoder::new(&[KeyValue::new("service.name", "kafka-connect")], SystemTime::now()),
             stalls: StallWatch::new(metrics.stall_intervals),
+            lifecycle: Lifecycle::default(),
             mapper: Mapper::default(),
             metrics,
             plan,
@@ -155,6 +162,9 @@ impl Collection {
         if self.metrics.groups.contains("task") {
             self.stalls.observe(&mut obs, Instant::now());
         }
+        let follows = snapshot.follows_registrations;
+        self.lifecycle
+            .observe(&mut obs, &snapshot.starts, follows, Instant::now(), SystemTime::now());
         let map = mapped.elapsed();
 
         let encoded = Instant::now();
@@ -246,4 +256,74 @@ fn time_java_work(
     let begun = Instant::now();
     *values = reader.read_java_only(env, plan)?;
     Ok(begun.elapsed())
+}
+
+impl MBeanReader {
+    /// The Java work of the last `read` again, without unpacking anything: per query one `queryNames`, per
+    /// MBean read one `getAttributes` with the same request (or its `MBeanInfo`'s names, as `read` does for
+    /// groups that take every attribute); of each result only the size is read. Returns the attribute values
+    /// the calls returned.
+    fn read_java_only(&mut self, env: &mut Env<'_>, plan: &ReadPlan) -> JResult<u64> {
+        let mut ok = NoPending::clear(env);
+        let mut values = 0;
+        for (query, pattern) in plan.queries.iter().enumerate() {
+            let object_names = ok.frame(8, |ok| self.query_names(ok, pattern))?;
+            let elements = ok.elements(&object_names)?;
+            for index in 0..elements.len() {
+                values += ok.frame(16, |ok| -> JResult<u64> {
+                    let Some(object_name) = ok.element(&elements, index) else {
+                        return Ok(0);
+                    };
+                    let (slot, object_name) =
+                        self.names
+                            .slot_of(&self.m, ok, query, index, object_name, plan, self.cycle)?;
+                    let Some(known) = self.names.known(slot) else {
+                        return Ok(0);
+                    };
+                    let names_local;
+                    let names: &JObjectArray<JString> = match (known.group, known.declared) {
+                        (Some(group), Some(declared)) => &self.requests.get(group, declared.subset).array,
+                        (Some(group), None) if plan.attributes[group].is_none() => {
+                            names_local = self.m.declared_names(ok, &object_name)?;
+                            &names_local
+                        }
+                        _ => return Ok(0),
+                    };
+                    let Some(list) = self.m.get_attributes(ok, &object_name, names)? else {
+                        return Ok(0);
+                    };
+                    Ok(self.m.list_size(ok, &list)? as u64)
+                })?;
+            }
+        }
+        Ok(values)
+    }
+
+    /// The mean wall time, in picoseconds, of `GetObjectArrayElement` over `calls` calls on the first
+    /// query's names. It is the cheapest JNI call that hands back a reference, and reading a value takes at
+    /// least three such calls (the `Attribute`, its value, the number in it).
+    fn jni_call_ps(&mut self, env: &mut Env<'_>, plan: &ReadPlan, calls: usize) -> JResult<u64> {
+        const PER_FRAME: usize = 1024;
+        let Some(pattern) = plan.queries.first() else {
+            return Ok(0);
+        };
+        let mut ok = NoPending::clear(env);
+        let names = ok.frame(8, |ok| self.query_names(ok, pattern))?;
+        let elements = ok.elements(&names)?;
+        let n = elements.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let frames = calls.div_ceil(PER_FRAME);
+        let begun = std::time::Instant::now();
+        for _ in 0..frames {
+            ok.frame(PER_FRAME + 8, |ok| -> JResult<()> {
+                for i in 0..PER_FRAME {
+                    let _ = ok.element(&elements, i % n);
+                }
+                Ok(())
+            })?;
+        }
+        Ok((begun.elapsed().as_nanos() * 1000 / (frames * PER_FRAME) as u128) as u64)
+    }
 }

@@ -4,12 +4,27 @@
 //! outcome without ever throwing into Java (the agent must not disturb the worker); the JVM is only touched
 //! from the caller's thread during the call, or from our collector thread, which is attached as a daemon.
 //! Everything outside this module is plain Rust that does not know it runs in a JVM.
+//!
+//! Within it, `unsafe` is allowed only where it cannot be avoided: the exports (`no_mangle`), [`raw`] (the
+//! JNI functions called directly, behind the no-exception-pending proof), [`methods`] (calls through cached
+//! IDs, each after the check that makes it sound) and [`daemon`] (the attach). The reader's other modules
+//! are safe Rust over those two.
 
 #[cfg(feature = "test-hooks")]
 mod bench;
+mod convert;
+#[allow(unsafe_code)]
 mod daemon;
-mod mbeans;
+mod declared;
+mod explain;
+#[allow(unsafe_code)]
+mod methods;
+mod names;
+#[allow(unsafe_code)]
 mod raw;
+mod reader;
+mod registrations;
+mod request;
 
 use std::collections::BTreeMap;
 use std::ffi::c_void;
@@ -19,17 +34,19 @@ use jni::sys::{jboolean, jint, JNI_VERSION_1_8};
 use jni::{Env, EnvUnowned, JavaVM, Outcome};
 
 use crate::agent::{self, MBeanSource, Started};
-use crate::snapshot::{ReadPlan, Snapshot};
+use crate::collect::plan::ReadPlan;
+use crate::collect::snapshot::Snapshot;
 
 /// Called by `System.load`. Records the VM and prepares process-wide hooks; touches nothing in Java.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_void) -> jint {
     let _ = std::panic::catch_unwind(|| {
         // SAFETY: the JVM passes its own valid JavaVM pointer to JNI_OnLoad.
         let _vm = unsafe { JavaVM::from_raw(vm) };
-        crate::log::install_panic_hook();
-        crate::sdk_log::install();
-        crate::otlp::install_tls_provider();
+        crate::diag::log::install_panic_hook();
+        crate::diag::sdk_log::install();
+        crate::transport::install_tls_provider();
     });
     JNI_VERSION_1_8
 }
@@ -77,21 +94,10 @@ fn string_pairs(
     Ok(pairs)
 }
 
-/// The C ABI's string argument (`src/ffi.rs`), here because every `unsafe` line lives in this module: NULL
-/// reads as empty, invalid UTF-8 as replacement characters.
-pub(crate) fn c_string_lossy(s: *const std::ffi::c_char) -> String {
-    if s.is_null() {
-        return String::new();
-    }
-    // SAFETY: the C ABI's contract (include/connect_otel.h): a non-NULL argument is a NUL-terminated string
-    // that stays valid for the call, which is the only place this is called from.
-    unsafe { std::ffi::CStr::from_ptr(s) }.to_string_lossy().into_owned()
-}
-
 /// The collector thread's view of the JVM: attached as a daemon for its whole life.
 struct JniSource {
     vm: JavaVM,
-    reader: Option<mbeans::MBeanReader>,
+    reader: Option<reader::MBeanReader>,
 }
 
 impl MBeanSource for JniSource {
@@ -110,8 +116,10 @@ impl Drop for JniSource {
     fn drop(&mut self) {
         // Global references must be released while this thread is still attached.
         let reader = self.reader.take();
-        let _ = self.vm.attach_current_thread(|_env| -> jni::errors::Result<()> {
-            drop(reader);
+        let _ = self.vm.attach_current_thread(|env| -> jni::errors::Result<()> {
+            if let Some(mut reader) = reader {
+                reader.close(env);
+            }
             Ok(())
         });
         daemon::detach(&self.vm);
@@ -121,7 +129,7 @@ impl Drop for JniSource {
 fn jni_source() -> Result<Box<dyn MBeanSource>, String> {
     let vm = JavaVM::singleton().map_err(|e| format!("no JavaVM: {e}"))?;
     daemon::attach_as_daemon(&vm, c"connect-otel-collector")?;
-    let reader = vm.attach_current_thread(mbeans::MBeanReader::new);
+    let reader = vm.attach_current_thread(reader::MBeanReader::new);
     match reader {
         Ok(reader) => Ok(Box::new(JniSource {
             vm,
@@ -136,6 +144,7 @@ fn jni_source() -> Result<Box<dyn MBeanSource>, String> {
 
 /// `NativeAgent.start(String agentArgs, String[] keyValues, String javaCommand)`: 0 when running, 1 when
 /// disabled (the reason is already logged).
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -152,7 +161,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
             Ok(match agent::start(&args, props, command, Box::new(jni_source)) {
                 Started::Running => 0,
                 Started::Disabled(reason) => {
-                    crate::log::disabled("agent", &reason);
+                    crate::diag::log::disabled("agent", &reason);
                     1
                 }
                 Started::OffByProblems => 1,
@@ -163,6 +172,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_start<'l>(
 }
 
 /// `NativeAgent.shutdown()`: from the JVM's shutdown hook; returns within the shutdown budget.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_shutdown<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -178,6 +188,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_shutdown<'
 }
 
 /// `NativeAgent.version()`.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -190,6 +201,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l
 }
 
 /// `NativeAgent.libraryVersion()`: the library's version (Cargo's), for the self-check's report.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_libraryVersion<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -204,6 +216,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_libraryVer
 /// `NativeAgent.check(String agentArgs, String[] otelProperties, String workerConfig)`: the self-check's lines
 /// (`src/check.rs`), each starting with its mark, or null after an internal error (already logged). Blocks
 /// for at most the export timeout plus a little; called only by `java -jar … check`, never in a worker.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_check<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -236,6 +249,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_check<'l>(
 /// encoding buffer; copies its first `length` bytes (once, and only when the queue has room) and queues them,
 /// never waits. A zero length asks whether the queue has room before a span is encoded (when it has none, that
 /// span is dropped and counted).
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_submitSpan<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -267,6 +281,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_submitSpan
 }
 
 /// `NativeAgent.traceSettings()`: the sampler and limits for the Java API, or null when tracing is off.
+#[allow(unsafe_code)] // an export
 #[no_mangle]
 pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_traceSettings<'l>(
     mut unowned: EnvUnowned<'l>,
@@ -287,8 +302,9 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_traceSetti
 
 /// Test builds only: a native entry that panics, to prove the panic never reaches the JVM.
 #[cfg(feature = "test-hooks")]
+#[allow(unsafe_code)] // an export
 #[no_mangle]
-pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_panicForTest<'l>(
+pub extern "system" fn Java_io_connectotel_agent_internal_TestHooks_panicForTest<'l>(
     mut unowned: EnvUnowned<'l>,
     _class: JClass<'l>,
     message: JString<'l>,

@@ -20,6 +20,8 @@ pub type Attr = (String, AttrValue);
 pub struct JavaEvent {
     pub time_nanos: i64,
     pub name: String,
+    /// Attributes the Java side left out (its count limit).
+    pub dropped_attributes: u32,
     pub attributes: Vec<Attr>,
 }
 
@@ -29,6 +31,10 @@ pub struct JavaLink {
     pub span_id: u64,
     pub flags: u8,
     pub remote: bool,
+    /// W3C `tracestate` of the linked context ("" for none).
+    pub trace_state: String,
+    /// Attributes the Java side left out (past the format's count).
+    pub dropped_attributes: u32,
     pub attributes: Vec<Attr>,
 }
 
@@ -51,6 +57,8 @@ pub struct JavaSpan {
     pub tracer_version: String,
     pub name: String,
     pub status_message: String,
+    /// W3C `tracestate` the span carries from its parent ("" for none).
+    pub trace_state: String,
     pub dropped_attributes: u32,
     pub dropped_events: u32,
     pub dropped_links: u32,
@@ -59,7 +67,9 @@ pub struct JavaSpan {
     pub links: Vec<JavaLink>,
 }
 
-pub const VERSION: u8 = 1;
+/// The format the Java API writes. Version 2 added the span's and each link's tracestate and the attributes
+/// each event and link dropped; version 1 (an older copy of the API bundled in a plugin) is still read.
+pub const VERSION: u8 = 2;
 
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -129,9 +139,10 @@ impl<'a> Reader<'a> {
 pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.u8()?;
-    if version != VERSION {
-        return Err(format!("span format version {version}, expected {VERSION}"));
+    if !(1..=VERSION).contains(&version) {
+        return Err(format!("span format version {version}, expected 1 to {VERSION}"));
     }
+    let v2 = version >= 2;
     let trace_id = r.trace_id()?;
     let span_id = r.u64()?;
     let parent_span_id = r.u64()?;
@@ -145,6 +156,7 @@ pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
     let tracer_version = r.str()?;
     let name = r.str()?;
     let status_message = r.str()?;
+    let trace_state = if v2 { r.str()? } else { String::new() };
     let dropped_attributes = r.u32()?;
     let dropped_events = r.u32()?;
     let dropped_links = r.u32()?;
@@ -154,6 +166,7 @@ pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
             Ok(JavaEvent {
                 time_nanos: r.i64()?,
                 name: r.str()?,
+                dropped_attributes: if v2 { r.u32()? } else { 0 },
                 attributes: r.attributes()?,
             })
         })
@@ -165,6 +178,8 @@ pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
                 span_id: r.u64()?,
                 flags: r.u8()?,
                 remote: r.u8()? != 0,
+                trace_state: if v2 { r.str()? } else { String::new() },
+                dropped_attributes: if v2 { r.u32()? } else { 0 },
                 attributes: r.attributes()?,
             })
         })
@@ -189,6 +204,7 @@ pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
         tracer_version,
         name,
         status_message,
+        trace_state,
         dropped_attributes,
         dropped_events,
         dropped_links,
@@ -198,7 +214,8 @@ pub fn decode(bytes: &[u8]) -> Result<JavaSpan, String> {
     })
 }
 
-/// The encoder, mirroring the Java one: used by tests here and by the benchmarks.
+/// The encoder, mirroring the Java one, for tests.
+#[cfg(test)]
 pub mod encode {
     use super::{AttrValue, JavaSpan};
 
@@ -207,9 +224,16 @@ pub mod encode {
         out.extend(s.as_bytes());
     }
 
+    /// Writes the count of a list and returns the items to write: at most `u16::MAX`, as the Java encoder
+    /// does, so a longer list is cut instead of its count wrapping (which would misframe the whole span).
+    fn counted<'a, T>(out: &mut Vec<u8>, items: &'a [T]) -> &'a [T] {
+        let items = &items[..items.len().min(usize::from(u16::MAX))];
+        out.extend((items.len() as u16).to_le_bytes());
+        items
+    }
+
     fn attrs(out: &mut Vec<u8>, attrs: &[(String, AttrValue)]) {
-        out.extend((attrs.len() as u16).to_le_bytes());
-        for (k, v) in attrs {
+        for (k, v) in counted(out, attrs) {
             str(out, k);
             match v {
                 AttrValue::Str(s) => {
@@ -227,23 +251,22 @@ pub mod encode {
                 }
                 AttrValue::StrArray(a) => {
                     out.push(4);
-                    out.extend((a.len() as u16).to_le_bytes());
-                    a.iter().for_each(|s| str(out, s));
+                    counted(out, a).iter().for_each(|s| str(out, s));
                 }
                 AttrValue::BoolArray(a) => {
                     out.push(5);
-                    out.extend((a.len() as u16).to_le_bytes());
+                    let a = counted(out, a);
                     out.extend(a.iter().map(|b| *b as u8));
                 }
                 AttrValue::I64Array(a) => {
                     out.push(6);
-                    out.extend((a.len() as u16).to_le_bytes());
-                    a.iter().for_each(|i| out.extend(i.to_le_bytes()));
+                    counted(out, a).iter().for_each(|i| out.extend(i.to_le_bytes()));
                 }
                 AttrValue::F64Array(a) => {
                     out.push(7);
-                    out.extend((a.len() as u16).to_le_bytes());
-                    a.iter().for_each(|f| out.extend(f.to_bits().to_le_bytes()));
+                    counted(out, a)
+                        .iter()
+                        .for_each(|f| out.extend(f.to_bits().to_le_bytes()));
                 }
             }
         }
@@ -259,25 +282,32 @@ pub mod encode {
         out.extend(s.start_nanos.to_le_bytes());
         out.extend(s.end_nanos.to_le_bytes());
         out.extend([s.kind, s.status]);
-        for t in [&s.tracer_name, &s.tracer_version, &s.name, &s.status_message] {
+        for t in [
+            &s.tracer_name,
+            &s.tracer_version,
+            &s.name,
+            &s.status_message,
+            &s.trace_state,
+        ] {
             str(&mut out, t);
         }
         for n in [s.dropped_attributes, s.dropped_events, s.dropped_links] {
             out.extend(n.to_le_bytes());
         }
         attrs(&mut out, &s.attributes);
-        out.extend((s.events.len() as u16).to_le_bytes());
-        for e in &s.events {
+        for e in counted(&mut out, &s.events) {
             out.extend(e.time_nanos.to_le_bytes());
             str(&mut out, &e.name);
+            out.extend(e.dropped_attributes.to_le_bytes());
             attrs(&mut out, &e.attributes);
         }
-        out.extend((s.links.len() as u16).to_le_bytes());
-        for l in &s.links {
+        for l in counted(&mut out, &s.links) {
             out.extend(((l.trace_id >> 64) as u64).to_le_bytes());
             out.extend((l.trace_id as u64).to_le_bytes());
             out.extend(l.span_id.to_le_bytes());
             out.extend([l.flags, l.remote as u8]);
+            str(&mut out, &l.trace_state);
+            out.extend(l.dropped_attributes.to_le_bytes());
             attrs(&mut out, &l.attributes);
         }
         out
@@ -301,6 +331,7 @@ pub(crate) fn sample() -> JavaSpan {
         tracer_version: "1.0".into(),
         name: "sink.put_batch".into(),
         status_message: "boom ✓".into(),
+        trace_state: "vendor=a1".into(),
         dropped_attributes: 1,
         dropped_events: 2,
         dropped_links: 0,
@@ -317,6 +348,7 @@ pub(crate) fn sample() -> JavaSpan {
         events: vec![JavaEvent {
             time_nanos: 1_700_000_000_100_000_000,
             name: "exception".into(),
+            dropped_attributes: 3,
             attributes: vec![("exception.type".into(), AttrValue::Str("java.io.IOException".into()))],
         }],
         links: vec![JavaLink {
@@ -324,6 +356,8 @@ pub(crate) fn sample() -> JavaSpan {
             span_id: 8,
             flags: 1,
             remote: true,
+            trace_state: "linked=c3".into(),
+            dropped_attributes: 4,
             attributes: vec![],
         }],
     }
@@ -339,6 +373,28 @@ mod tests {
         assert_eq!(decode(&encode::encode(&s)).unwrap(), s);
     }
 
+    /// The test encoder cuts a list past the u16 count, as the Java one does, instead of wrapping the count
+    /// (70,000 would be written as 4,464 and the rest read as trailing bytes).
+    #[test]
+    fn the_encoder_cuts_lists_at_the_u16_count() {
+        let many = 70_000;
+        let mut s = sample();
+        s.attributes = (0..many).map(|i| (format!("k{i}"), AttrValue::I64(i))).collect();
+        s.attributes
+            .push(("a".into(), AttrValue::I64Array(vec![1; many as usize])));
+        s.events = vec![s.events[0].clone(); many as usize];
+        s.links = vec![s.links[0].clone(); many as usize];
+        let d = decode(&encode::encode(&s)).unwrap();
+        assert_eq!(d.attributes.len(), 65_535);
+        assert_eq!(d.attributes[..], s.attributes[..65_535]);
+        assert_eq!(d.events.len(), 65_535);
+        assert_eq!(d.links.len(), 65_535);
+        let mut one = sample();
+        one.attributes = vec![("a".into(), AttrValue::StrArray(vec!["x".into(); many as usize]))];
+        let d = decode(&encode::encode(&one)).unwrap();
+        assert_eq!(d.attributes[0].1, AttrValue::StrArray(vec!["x".into(); 65_535]));
+    }
+
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
         let bytes = encode::encode(&sample());
@@ -349,7 +405,7 @@ mod tests {
         extra.push(0);
         assert!(decode(&extra).unwrap_err().contains("trailing"));
         let mut wrong = bytes.clone();
-        wrong[0] = 9;
+        wrong[0] = 3;
         assert!(decode(&wrong).unwrap_err().contains("version"));
         let mut zero = sample();
         zero.span_id = 0;
@@ -361,9 +417,17 @@ mod tests {
         assert!(decode(&huge).is_err());
     }
 
-    /// Bytes written by the Java API's encoder (`Span.Recording.encode`: flat attributes, ASCII written
-    /// directly, anything else as UTF-8, a key set twice keeping its place) for a span with every kind of
-    /// field, as the assertions below describe it. Regenerate them that way when the format changes.
+    fn from_hex(lines: &[&str]) -> Vec<u8> {
+        let hex: String = lines.concat();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Bytes written by the Java API's encoder of format 1 (`Span.Recording.encode`: flat attributes, ASCII
+    /// written directly, anything else as UTF-8, a key set twice keeping its place) for a span with every
+    /// kind of field, as the assertions below describe it: what an older copy of the API in a plugin writes.
     const FROM_JAVA: &[&str] = &[
         "01a64db377352ff94b36470e0e9d92cea3b702a90baa67f0001111000000000000010100002a36fe9c971780b21045fe",
         "9c9717040215000000637573746f6d2d73696e6b2d636f6e6e6563746f7203000000312e300e00000073696e6b2e7075",
@@ -378,12 +442,7 @@ mod tests {
 
     #[test]
     fn what_the_java_encoder_writes_decodes() {
-        let hex: String = FROM_JAVA.concat();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        let s = decode(&bytes).unwrap();
+        let s = decode(&from_hex(FROM_JAVA)).unwrap();
         let event_time = s.events[0].time_nanos; // the event's clock reading
         assert!(event_time > 1_600_000_000_000_000_000);
         let str = |v: &str| AttrValue::Str(v.into());
@@ -403,6 +462,7 @@ mod tests {
                 tracer_version: "1.0".into(),
                 name: "sink.put_batch".into(),
                 status_message: "boom ✓".into(),
+                trace_state: String::new(),
                 dropped_attributes: 0,
                 dropped_events: 0,
                 dropped_links: 0,
@@ -423,6 +483,7 @@ mod tests {
                 events: vec![JavaEvent {
                     time_nanos: event_time,
                     name: "exception".into(),
+                    dropped_attributes: 0,
                     attributes: vec![("exception.type".into(), str("java.io.IOException"))],
                 }],
                 links: vec![JavaLink {
@@ -430,9 +491,51 @@ mod tests {
                     span_id: 8,
                     flags: 1,
                     remote: true,
+                    trace_state: String::new(),
+                    dropped_attributes: 0,
                     attributes: vec![("n".into(), AttrValue::I64(1))],
                 }],
             }
         );
+    }
+
+    /// Bytes written by the Java API's encoder of format 2 for a span with a tracestate, a linked context with
+    /// its own, and an event whose third attribute the attribute limit (2) dropped. Regenerate them the same
+    /// way when the format changes (a `Span.Recording` built with fixed ids and times, encoded).
+    const FROM_JAVA_V2: &[&str] = &[
+        "02a64db377352ff94b36470e0e9d92cea3b702a90baa67f0001111000000000000010100002a36fe9c971780b21045fe",
+        "9c9717040215000000637573746f6d2d73696e6b2d636f6e6e6563746f7203000000312e300e00000073696e6b2e7075",
+        "745f626174636808000000626f6f6d20e29c931200000076656e646f723d61312c6f746865723d623200000000000000",
+        "000000000001000b0000006b61666b612e746f70696300060000006f72646572730100ef87db1bffbeed180900000065",
+        "7863657074696f6e0100000002000e000000657863657074696f6e2e7479706500130000006a6176612e696f2e494f45",
+        "7863657074696f6e01000000780201000000000000000100000000000000000007000000000000000800000000000000",
+        "0101090000006c696e6b65643d6333000000000100010000006e020100000000000000",
+    ];
+
+    #[test]
+    fn what_the_java_encoder_of_format_2_writes_decodes() {
+        let s = decode(&from_hex(FROM_JAVA_V2)).unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.trace_state.as_str()),
+            ("sink.put_batch", "vendor=a1,other=b2")
+        );
+        assert_eq!(
+            s.attributes,
+            vec![("kafka.topic".into(), AttrValue::Str("orders".into()))]
+        );
+        let event = &s.events[0];
+        assert_eq!((event.name.as_str(), event.dropped_attributes), ("exception", 1));
+        assert_eq!(
+            event.attributes,
+            vec![
+                ("exception.type".into(), AttrValue::Str("java.io.IOException".into())),
+                ("x".into(), AttrValue::I64(1)),
+            ]
+        );
+        let link = &s.links[0];
+        assert_eq!((link.trace_id, link.span_id, link.remote), (7, 8, true));
+        assert_eq!((link.trace_state.as_str(), link.dropped_attributes), ("linked=c3", 0));
+        assert_eq!(link.attributes, vec![("n".into(), AttrValue::I64(1))]);
+        assert_eq!((s.status, s.status_message.as_str()), (2, "boom ✓"));
     }
 }

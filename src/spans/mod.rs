@@ -34,7 +34,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
 use opentelemetry_sdk::Resource;
 
 use crate::config::{ExporterConfig, Protocol, Sampler, TracesConfig};
-use crate::log::{Level, RateLimited};
+use crate::diag::log::{Level, RateLimited};
 use codec::{AttrValue, JavaSpan};
 use queue::SpanQueue;
 use size::{Batch, MAX_REQUEST_BYTES};
@@ -180,7 +180,12 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
         .take(limits.event_count_limit as usize)
         .map(|e| {
             let (a, d) = limited(e.attributes, limits);
-            Event::new(cut(e.name, MAX_NAME_BYTES), time(e.time_nanos), a, d)
+            Event::new(
+                cut(e.name, MAX_NAME_BYTES),
+                time(e.time_nanos),
+                a,
+                d.saturating_add(e.dropped_attributes),
+            )
         })
         .collect();
     let link_count = s.links.len();
@@ -195,9 +200,9 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
                 SpanId::from(l.span_id),
                 TraceFlags::new(l.flags),
                 l.remote,
-                TraceState::default(),
+                trace_state(&l.trace_state),
             );
-            Link::new(ctx, a, d)
+            Link::new(ctx, a, d.saturating_add(l.dropped_attributes))
         })
         .collect();
     // Non-exhaustive types with public fields: filled through Default.
@@ -220,7 +225,7 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
             SpanId::from(s.span_id),
             TraceFlags::new(s.flags),
             false,
-            TraceState::default(),
+            trace_state(&s.trace_state),
         ),
         parent_span_id: if s.parent_span_id == 0 {
             SpanId::INVALID
@@ -239,6 +244,15 @@ pub fn span_data(s: JavaSpan, limits: &TracesConfig, scope: InstrumentationScope
         status,
         instrumentation_scope: scope,
     }
+}
+
+/// A W3C `tracestate` list as the SDK keeps it; the Java API validated it, and anything the SDK still refuses
+/// is left out rather than failing the span.
+fn trace_state(list: &str) -> TraceState {
+    if list.is_empty() {
+        return TraceState::default();
+    }
+    list.parse().unwrap_or_default()
 }
 
 /// Polls a future to completion on this thread (the exporters' futures need no executor of their own; the
@@ -267,7 +281,7 @@ fn export(exporter: &opentelemetry_otlp::SpanExporter, protocol: Protocol, batch
     }
     let n = batch.len() as u64;
     let result = match protocol {
-        Protocol::Grpc => crate::otlp::with_runtime_context(|| block_on(exporter.export(batch))),
+        Protocol::Grpc => crate::transport::with_runtime_context(|| block_on(exporter.export(batch))),
         Protocol::HttpProtobuf => block_on(exporter.export(batch)),
     };
     match result {
@@ -358,7 +372,7 @@ impl Scopes {
 
 /// Starts the queue and the export thread.
 pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: &Resource) -> Result<(), String> {
-    let mut exporter = crate::otlp::span_exporter(exporter_config)?;
+    let mut exporter = crate::transport::span_exporter(exporter_config)?;
     exporter.set_resource(resource);
     let (queue, rx) = queue::bounded(config.max_queue_size, config.max_queue_bytes);
     let (done_tx, done_rx) = mpsc::channel::<()>();
@@ -414,7 +428,8 @@ pub fn start(config: &TracesConfig, exporter_config: &ExporterConfig, resource: 
 }
 
 /// Stops taking spans, exports what was taken, and waits for that until `deadline`.
-pub fn shutdown(deadline: Instant) {
+/// Whether the span thread finished (or never ran) before `deadline`.
+pub fn shutdown(deadline: Instant) -> bool {
     // Dropping the sender ends the thread's loop after it has drained the queue.
     drop(QUEUE.write().unwrap_or_else(|e| e.into_inner()).take());
     let done = THREAD.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -424,8 +439,10 @@ pub fn shutdown(deadline: Instant) {
             .is_err()
         {
             crate::log_warn!("the last spans were not exported before the shutdown deadline");
+            return false;
         }
     }
+    true
 }
 
 #[cfg(test)]
@@ -469,6 +486,20 @@ mod tests {
         assert_eq!(d.status, Status::error("boom ✓"));
         assert_eq!(d.events.len(), 1);
         assert_eq!(d.links.len(), 1);
+        // The tracestate from the parent, and the link's own; what Java dropped is counted in each.
+        assert_eq!(d.span_context.trace_state().header(), "vendor=a1");
+        assert_eq!(d.links[0].span_context.trace_state().header(), "linked=c3");
+        assert_eq!(d.events[0].dropped_attributes_count, 3);
+        assert_eq!(d.links[0].dropped_attributes_count, 4);
+    }
+
+    #[test]
+    fn a_tracestate_the_sdk_refuses_is_left_out_not_the_span() {
+        let mut s = java_span();
+        s.trace_state = "not a list ===".into();
+        let d = span_data(s, &limits(128, 128, 128), InstrumentationScope::builder("t").build());
+        assert_eq!(d.span_context.trace_state().header(), "");
+        assert_eq!(d.name, "sink.put_batch");
     }
 
     #[test]

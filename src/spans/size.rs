@@ -13,7 +13,7 @@ use opentelemetry::trace::{Event, Link, Status};
 use opentelemetry::{Array, KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
-pub use crate::encode::MAX_REQUEST_BYTES;
+pub use crate::config::MAX_REQUEST_BYTES;
 
 /// A tag and a length prefix at its widest.
 const LEN_FIELD: usize = 1 + 5;
@@ -155,10 +155,6 @@ impl Batch {
         self.spans.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
     pub fn take(&mut self) -> Vec<SpanData> {
         self.bytes = 0;
         std::mem::take(&mut self.spans)
@@ -237,6 +233,7 @@ mod tests {
             .map(|i| JavaEvent {
                 time_nanos: i,
                 name: format!("event {i}"),
+                dropped_attributes: 0,
                 attributes: vec![("k".into(), AttrValue::I64Array(vec![7; i as usize]))],
             })
             .collect();
@@ -246,6 +243,9 @@ mod tests {
                 span_id: 2 + i as u64,
                 flags: 1,
                 remote: i % 2 == 0,
+                // The widest list a Java tracestate may be (32 members, 512 characters).
+                trace_state: format!("k{i}={}", "v".repeat(500)),
+                dropped_attributes: 0,
                 attributes: vec![("l".into(), AttrValue::Str("v".repeat(i as usize)))],
             })
             .collect();

@@ -1,20 +1,26 @@
 //! A real Kafka cluster for end-to-end tests: `scripts/kafka-cluster.sh run` (a KRaft broker and distributed
-//! Connect workers with the agent, from `-javaagent` or attached once the worker is up), a tiny REST client for
-//! Connect's API, and socket inspection.
+//! Connect workers with the agent, from `-javaagent` or attached once the worker is up), calls to Connect's REST
+//! API, and socket inspection.
 
-use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::root;
+use serde::Deserialize;
+
+use super::{http_client, root, temp_dir, TestDir};
 
 pub struct Cluster {
     child: Child,
+    /// The script's commands go in here; closing it stops the cluster.
     stdin: Option<ChildStdin>,
+    /// Its answers (kept open: the script writes one for each command).
+    out: BufReader<ChildStdout>,
+    /// The script's directory (configurations, logs, data): this test's own, removed after the script stopped.
     pub dir: PathBuf,
+    _dir: TestDir,
     pub broker: String,
     pub workers: Vec<String>,
     pub pids: Vec<u32>,
@@ -42,8 +48,11 @@ impl Cluster {
     pub fn start_attaching(workers: usize, agent_args: &str, attach: Option<usize>) -> Cluster {
         let jar = root().join("build/connect-otel-agent.jar");
         assert!(jar.is_file(), "{} is missing: run scripts/build.sh", jar.display());
+        let dir = temp_dir("cluster");
         let mut cmd = Command::new(root().join("scripts/kafka-cluster.sh"));
         cmd.args(["run", "--workers", &workers.to_string(), "--agent-args", agent_args])
+            .arg("--dir")
+            .arg(&*dir)
             .env("AGENT_JAR", &jar)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -67,7 +76,9 @@ impl Cluster {
         let cluster = Cluster {
             child,
             stdin,
+            out,
             dir: PathBuf::from(field(&line, "dir")),
+            _dir: dir,
             broker: field(&line, "broker").to_string(),
             workers: field(&line, "workers").split(',').map(str::to_string).collect(),
             pids: field(&line, "pids").split(',').map(|p| p.parse().unwrap()).collect(),
@@ -111,6 +122,28 @@ impl Cluster {
     /// `host:port` of worker `i`: Connect's worker id, and the agent's `service.instance.id`.
     pub fn worker_id(&self, i: usize) -> String {
         self.workers[i].trim_start_matches("http://").to_string()
+    }
+
+    /// Starts worker `i` again after [`Cluster::stop_worker`], as it was started: the same properties (so the
+    /// same REST port and worker id) and `-javaagent` with the same arguments. Returns once its REST API
+    /// answers; its log goes on in the same file.
+    pub fn start_worker_again(&mut self, i: usize) {
+        assert_ne!(
+            self.attached,
+            Some(i),
+            "only a worker started with -javaagent is started again"
+        );
+        let stdin = self.stdin.as_mut().expect("the cluster's input is open");
+        writeln!(stdin, "start-worker {}", i + 1).expect("ask the cluster script to start a worker");
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        // The script bounds the wait for the REST API and exits non-zero (closing this pipe) on failure.
+        self.out.read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("started ") && field(&line, "worker") == (i + 1).to_string(),
+            "worker {i} did not start again: {line:?} (see the lines above)"
+        );
+        self.pids[i] = field(&line, "pid").trim().parse().unwrap();
     }
 
     /// Stops worker `i` as an operator would (SIGTERM, Connect's shutdown hook runs).
@@ -162,50 +195,76 @@ impl Drop for Cluster {
     }
 }
 
-/// One HTTP/1.1 request to a worker's REST API; returns status and body.
-pub fn rest(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (authority, path) = rest
-        .split_once('/')
-        .map(|(a, p)| (a, format!("/{p}")))
-        .unwrap_or((rest, "/".into()));
-    let mut s = TcpStream::connect(authority).expect("connect to the worker");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let body = body.unwrap_or("");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nAccept: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+/// One request to a worker's REST API, with `body` as JSON; returns status and body.
+pub fn rest(method: &str, url: &str, body: Option<&serde_json::Value>) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let mut request = http_client(Duration::from_secs(60))
+        .request(method.clone(), url)
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status().as_u16();
+    (
+        status,
+        response.text().unwrap_or_else(|e| panic!("{method} {url}: {e}")),
     )
-    .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    // Connect answers with chunked encoding for some calls: the JSON we look for survives as a substring.
-    (status, body)
 }
 
 /// Creates or updates a connector; panics unless Connect accepts it.
 pub fn put_connector(worker: &str, name: &str, config: &[(&str, &str)]) {
-    let json: Vec<String> = config
+    let config: serde_json::Map<String, serde_json::Value> = config
         .iter()
-        .map(|(k, v)| format!("\"{k}\":\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+        .map(|(k, v)| (k.to_string(), v.to_string().into()))
         .collect();
     let (status, body) = rest(
         "PUT",
         &format!("{worker}/connectors/{name}/config"),
-        Some(&format!("{{{}}}", json.join(","))),
+        Some(&config.into()),
     );
     assert!(status == 200 || status == 201, "PUT {name}: {status} {body}");
+}
+
+/// A connector's or a task's entry in Connect's status.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct State {
+    pub state: String,
+    pub worker_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TaskState {
+    pub id: u32,
+    #[serde(flatten)]
+    pub state: State,
+}
+
+/// `GET /connectors/<name>/status`, as `expand=status` nests it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ConnectorStatus {
+    pub name: String,
+    pub connector: State,
+    pub tasks: Vec<TaskState>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Deserialize)]
+struct Expanded {
+    status: ConnectorStatus,
+}
+
+/// Every connector's status from `GET /connectors?expand=status` on `worker`, by name; `None` unless the worker
+/// answers 200.
+pub fn statuses(worker: &str) -> Option<BTreeMap<String, ConnectorStatus>> {
+    let (status, body) = rest("GET", &format!("{worker}/connectors?expand=status"), None);
+    if status != 200 {
+        return None;
+    }
+    let expanded: BTreeMap<String, Expanded> =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("connector statuses: {e}: {body}"));
+    Some(expanded.into_iter().map(|(name, e)| (name, e.status)).collect())
 }
 
 /// TCP ports a process listens on (from its socket fds matched against /proc/net/tcp{,6}).

@@ -5,11 +5,18 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
+use std::ops::Deref;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
 use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
@@ -23,7 +30,6 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as NumberValue;
 use prost::Message;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub mod cluster;
 pub mod collector;
@@ -115,12 +121,16 @@ pub const MAX_MESSAGE: usize = 4 << 20;
 #[derive(Clone)]
 struct GrpcSink(Arc<Mutex<Store>>);
 
-fn metadata_map(m: &tonic::metadata::MetadataMap) -> BTreeMap<String, String> {
-    m.clone()
-        .into_headers()
+/// Header names (lower case) and values, for gRPC metadata and HTTP headers alike.
+fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
+    headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
         .collect()
+}
+
+fn metadata_map(m: &tonic::metadata::MetadataMap) -> BTreeMap<String, String> {
+    header_map(&m.clone().into_headers())
 }
 
 #[tonic::async_trait]
@@ -174,91 +184,60 @@ impl LogsService for GrpcSink {
     }
 }
 
-async fn serve_http_connection(mut sock: tokio::net::TcpStream, store: Arc<Mutex<Store>>) {
-    let mut buf: Vec<u8> = Vec::new();
-    loop {
-        // Read one request: headers, then Content-Length bytes.
-        let header_end = loop {
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p + 4;
-            }
-            let mut chunk = [0u8; 8192];
-            match sock.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-        let mut lines = head.lines();
-        let path = lines
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("")
-            .to_string();
-        let headers: BTreeMap<String, String> = lines
-            .filter_map(|l| {
-                l.split_once(':')
-                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            })
-            .collect();
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        while buf.len() < header_end + len {
-            let mut chunk = [0u8; 65536];
-            match sock.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
+/// One OTLP/HTTP request body (gzip or not) as a `T`, kept by `keep`: 200 with an empty protobuf answer, or 400
+/// for a body that is not a `T`.
+fn accept_http<T: Message + Default>(headers: &HeaderMap, body: &[u8], keep: impl FnOnce(Received<T>)) -> Response {
+    let gzip = headers.get(CONTENT_ENCODING).is_some_and(|e| e == "gzip");
+    let mut unzipped = Vec::new();
+    let body = if gzip {
+        if flate2::read::GzDecoder::new(body).read_to_end(&mut unzipped).is_err() {
+            return StatusCode::BAD_REQUEST.into_response();
         }
-        let mut body = buf[header_end..header_end + len].to_vec();
-        buf.drain(..header_end + len);
-        if headers.get("content-encoding").map(|e| e == "gzip").unwrap_or(false) {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
-            body = out;
+        &unzipped[..]
+    } else {
+        body
+    };
+    match T::decode(body) {
+        Ok(request) => {
+            keep(Received {
+                request,
+                headers: header_map(headers),
+                at: Instant::now(),
+            });
+            (StatusCode::OK, [(CONTENT_TYPE, "application/x-protobuf")]).into_response()
         }
-        let status = match path.as_str() {
-            "/v1/metrics" => match ExportMetricsServiceRequest::decode(&body[..]) {
-                Ok(r) => {
-                    store.lock().unwrap().metrics.push(Received {
-                        request: r,
-                        headers,
-                        at: Instant::now(),
-                    });
-                    "200 OK"
-                }
-                Err(_) => "400 Bad Request",
-            },
-            "/v1/traces" => match ExportTraceServiceRequest::decode(&body[..]) {
-                Ok(r) => {
-                    store.lock().unwrap().traces.push(Received {
-                        request: r,
-                        headers,
-                        at: Instant::now(),
-                    });
-                    "200 OK"
-                }
-                Err(_) => "400 Bad Request",
-            },
-            "/v1/logs" => match ExportLogsServiceRequest::decode(&body[..]) {
-                Ok(r) => {
-                    store.lock().unwrap().logs.push(Received {
-                        request: r,
-                        headers,
-                        at: Instant::now(),
-                    });
-                    "200 OK"
-                }
-                Err(_) => "400 Bad Request",
-            },
-            _ => "404 Not Found",
-        };
-        let reply = format!("HTTP/1.1 {status}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n");
-        if sock.write_all(reply.as_bytes()).await.is_err() {
-            return;
-        }
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }
+}
+
+/// The receiver's OTLP/HTTP side: `POST /v1/metrics`, `/v1/traces` and `/v1/logs`, any body size (the gRPC side
+/// holds the 4 MiB limit); other paths get 404.
+fn http_routes(store: Arc<Mutex<Store>>) -> axum::Router {
+    use axum::routing::post;
+    let (metrics, traces, logs) = (store.clone(), store.clone(), store);
+    axum::Router::new()
+        .route(
+            "/v1/metrics",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let response = accept_http(&headers, &body, |r| metrics.lock().unwrap().metrics.push(r));
+                async move { response }
+            }),
+        )
+        .route(
+            "/v1/traces",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let response = accept_http(&headers, &body, |r| traces.lock().unwrap().traces.push(r));
+                async move { response }
+            }),
+        )
+        .route(
+            "/v1/logs",
+            post(move |headers: HeaderMap, body: Bytes| {
+                let response = accept_http(&headers, &body, |r| logs.lock().unwrap().logs.push(r));
+                async move { response }
+            }),
+        )
+        .layer(DefaultBodyLimit::disable())
 }
 
 impl Receiver {
@@ -302,14 +281,8 @@ impl Receiver {
                     .await
                     .unwrap();
             });
-            let http_store = store.clone();
-            tokio::spawn(async move {
-                loop {
-                    if let Ok((sock, _)) = http_listener.accept().await {
-                        tokio::spawn(serve_http_connection(sock, http_store.clone()));
-                    }
-                }
-            });
+            let routes = http_routes(store.clone());
+            tokio::spawn(async move { axum::serve(http_listener, routes).await.unwrap() });
             (grpc, http)
         });
         Receiver {
@@ -330,6 +303,17 @@ impl Receiver {
 
     pub fn metric_requests(&self) -> usize {
         self.store.lock().unwrap().metrics.len()
+    }
+
+    /// From the `first`-th metric request on (see [`Receiver::metric_requests`]): when each arrived, and its points.
+    pub fn metric_points_since(&self, first: usize) -> Vec<(Instant, Vec<Point>)> {
+        let store = self.store.lock().unwrap();
+        store
+            .metrics
+            .iter()
+            .skip(first)
+            .map(|r| (r.at, points(&r.request)))
+            .collect()
     }
 
     /// Points of the newest metric export.
@@ -443,6 +427,10 @@ pub struct Point {
     pub scope: String,
     /// `time_unix_nano`: the same for every point of one collection.
     pub time: u64,
+    /// `start_time_unix_nano` (0 for a gauge).
+    pub start: u64,
+    /// The last point of a series the agent no longer has (flag `NO_RECORDED_VALUE`, no value).
+    pub ended: bool,
 }
 
 pub fn any_to_string(v: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>) -> String {
@@ -487,6 +475,8 @@ pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
                             resource: resource.clone(),
                             scope: scope.clone(),
                             time: 0,
+                            start: 0,
+                            ended: false,
                         });
                         continue;
                     }
@@ -506,6 +496,8 @@ pub fn points(req: &ExportMetricsServiceRequest) -> Vec<Point> {
                         resource: resource.clone(),
                         scope: scope.clone(),
                         time: dp.time_unix_nano,
+                        start: dp.start_time_unix_nano,
+                        ended: dp.flags & 1 != 0,
                     });
                 }
             }
@@ -529,6 +521,9 @@ pub struct SpanView {
     pub events: Vec<(String, BTreeMap<String, String>)>,
     pub dropped_events: u32,
     pub links: Vec<(String, String)>,
+    /// Each link's `trace_state`.
+    pub link_trace_states: Vec<String>,
+    pub trace_state: String,
     pub status_code: i32,
     pub status_message: String,
     pub scope: String,
@@ -609,6 +604,8 @@ impl Receiver {
                                 .map(|e| (e.name.clone(), kv_map(&e.attributes)))
                                 .collect(),
                             links: s.links.iter().map(|l| (hex(&l.trace_id), hex(&l.span_id))).collect(),
+                            link_trace_states: s.links.iter().map(|l| l.trace_state.clone()).collect(),
+                            trace_state: s.trace_state.clone(),
                             status_code: s.status.as_ref().map(|st| st.code).unwrap_or(0),
                             status_message: s.status.as_ref().map(|st| st.message.clone()).unwrap_or_default(),
                             scope: scope.clone(),
@@ -643,11 +640,13 @@ impl Receiver {
 }
 
 /// Points of `name` whose attributes include every pair in `attrs`.
+/// The points of `name` with `attrs` that carry a value (not the end of a series).
 pub fn select<'a>(points: &'a [Point], name: &str, attrs: &[(&str, &str)]) -> Vec<&'a Point> {
     points
         .iter()
         .filter(|p| {
-            p.name == name
+            !p.ended
+                && p.name == name
                 && attrs
                     .iter()
                     .all(|(k, v)| p.attributes.get(*k).map(|x| x == v).unwrap_or(false))
@@ -675,6 +674,8 @@ pub struct Jvm {
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
     stderr: Arc<Mutex<String>>,
+    /// The JVM's `java.io.tmpdir` unless the test chose one; dropped after the JVM is killed.
+    _tmpdir: Option<TestDir>,
 }
 
 pub struct JvmBuilder {
@@ -685,6 +686,8 @@ pub struct JvmBuilder {
     program_args: Vec<String>,
     current_dir: Option<PathBuf>,
     java: String,
+    /// Class path and main class instead of the Connect fixture's.
+    main: Option<(String, String)>,
 }
 
 impl JvmBuilder {
@@ -697,6 +700,7 @@ impl JvmBuilder {
             program_args: Vec::new(),
             current_dir: None,
             java: std::env::var("CONNECT_OTEL_TEST_JAVA").unwrap_or_else(|_| "java".into()),
+            main: None,
         }
     }
     pub fn without_agent(mut self) -> Self {
@@ -728,6 +732,11 @@ impl JvmBuilder {
         self.current_dir = Some(dir.to_path_buf());
         self
     }
+    /// Runs `class` from `classpath` instead of the Connect fixture.
+    pub fn main_class(mut self, classpath: &str, class: &str) -> Self {
+        self.main = Some((classpath.into(), class.into()));
+        self
+    }
     pub fn java(mut self, java: &str) -> Self {
         self.java = java.into();
         self
@@ -745,11 +754,20 @@ impl JvmBuilder {
                 cmd.arg(format!("-javaagent:{}={}", jar.display(), self.agent_args));
             }
         }
-        cmd.args(&self.jvm_args)
-            .arg("-cp")
-            .arg(fixture_classpath())
-            .arg("ConnectFixture")
-            .args(&self.program_args);
+        cmd.args(&self.jvm_args);
+        // The agent extracts its library into `<java.io.tmpdir>/connect-otel-<uid>/`: unless the test points
+        // it somewhere itself, a directory of this JVM's own, shaped like /tmp (root's, sticky, writable by all:
+        // a worker run as another user extracts there too), so nothing is left behind or shared between runs.
+        let tmpdir = (!self.jvm_args.iter().any(|a| a.starts_with("-Djava.io.tmpdir="))).then(|| {
+            let dir = temp_dir_with_mode("jvm-tmp", 0o1777);
+            cmd.arg(format!("-Djava.io.tmpdir={}", dir.display()));
+            dir
+        });
+        let (classpath, main) = self
+            .main
+            .clone()
+            .unwrap_or_else(|| (fixture_classpath(), "ConnectFixture".into()));
+        cmd.arg("-cp").arg(classpath).arg(main).args(&self.program_args);
         if let Some(dir) = &self.current_dir {
             cmd.current_dir(dir);
         }
@@ -777,6 +795,7 @@ impl JvmBuilder {
             stdin,
             stdout,
             stderr,
+            _tmpdir: tmpdir,
         }
     }
 }
@@ -842,6 +861,18 @@ impl Jvm {
 
 impl Drop for Jvm {
     fn drop(&mut self) {
+        // SIGTERM first, as a service manager stops a worker: a JVM that exits removes its attach socket
+        // (/tmp/.java_pid<pid>) and its performance data, which SIGKILL leaves behind. Killed if that takes long.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.child.id().to_string())
+                .status();
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -869,11 +900,50 @@ pub fn effective_uid() -> u32 {
         .expect("a Uid line in /proc/self/status")
 }
 
-pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("connect-otel-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A test's own directory under the system temp dir, `connect-otel-test-<name>-<random>`, removed with
+/// everything in it when dropped, also when the test panics. Keep it in a variable for as long as anything
+/// (a JVM's working directory, its `java.io.tmpdir`) uses it: a temporary would be gone at the end of its
+/// statement.
+#[must_use = "the directory is removed when this is dropped"]
+pub struct TestDir(tempfile::TempDir);
+
+impl Deref for TestDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A [`TestDir`] with the mode `mode` (tempfile makes 0700; processes run as another user read some of them).
+pub fn temp_dir_with_mode(name: &str, mode: u32) -> TestDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("connect-otel-test-{name}-"))
+        .tempdir()
+        .expect("create a temporary directory");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    TestDir(dir)
+}
+
+/// A [`TestDir`] with mode 0755, as `mkdir` would make it.
+pub fn temp_dir(name: &str) -> TestDir {
+    temp_dir_with_mode(name, 0o755)
+}
+
+/// A blocking HTTP client for the tests' plain-http calls. The crate's reqwest comes without a rustls
+/// provider (the library installs ring when the JVM loads it), so a test installs the same one first.
+pub fn http_client(timeout: Duration) -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .build()
+        .expect("an HTTP client")
 }
 
 // Certificates

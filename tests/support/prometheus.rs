@@ -1,13 +1,15 @@
 //! A real Prometheus (built by scripts/build-prometheus.sh) with its OTLP receiver on and the project's alert
 //! rules loaded, queried through its HTTP API.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::root;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::{http_client, root};
 
 pub const EVALUATION_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -15,6 +17,43 @@ pub struct Prometheus {
     child: Child,
     pub address: String,
     pub log: PathBuf,
+    client: reqwest::blocking::Client,
+}
+
+/// The envelope of every answer of Prometheus's HTTP API.
+#[derive(Deserialize)]
+struct Answer<T> {
+    status: String,
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct QueryData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: serde_json::Value,
+}
+
+/// One series of an instant query's result vector.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Sample {
+    pub metric: BTreeMap<String, String>,
+    /// Evaluation time (Unix seconds) and value, which Prometheus writes as a string.
+    pub value: (f64, String),
+}
+
+#[derive(Deserialize)]
+struct AlertsData {
+    alerts: Vec<Alert>,
+}
+
+/// An alert from `/api/v1/alerts`, pending or firing.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Alert {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// `pending` or `firing`.
+    pub state: String,
 }
 
 pub fn rules_file() -> PathBuf {
@@ -62,9 +101,10 @@ impl Prometheus {
             child,
             address: format!("127.0.0.1:{port}"),
             log,
+            client: http_client(Duration::from_secs(30)),
         };
         let start = Instant::now();
-        while p.get("/-/ready").0 != 200 {
+        while !p.ready() {
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "prometheus was not ready within 60 s:\n{}",
@@ -80,40 +120,38 @@ impl Prometheus {
         format!("http://{}/api/v1/otlp", self.address)
     }
 
-    /// One GET; status and body. HTTP/1.0, so that large answers come whole rather than chunked.
-    pub fn get(&self, path_and_query: &str) -> (u16, String) {
-        let Ok(mut s) = TcpStream::connect(&self.address) else {
-            return (0, String::new());
-        };
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let _ = write!(s, "GET {path_and_query} HTTP/1.0\r\nHost: {}\r\n\r\n", self.address);
-        let mut response = String::new();
-        let _ = s.read_to_string(&mut response);
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+    /// Whether `/-/ready` answers 200 (no answer while it starts is `false`).
+    fn ready(&self) -> bool {
+        let url = format!("http://{}/-/ready", self.address);
+        self.client
+            .get(url)
+            .send()
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::OK)
     }
 
-    /// An instant query's result vector (`data.result`).
-    pub fn query(&self, expr: &str) -> Vec<serde_json::Value> {
-        let (status, body) = self.get(&format!("/api/v1/query?query={}", encode(expr)));
-        assert_eq!(status, 200, "query {expr}: {body}");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
-        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    /// One API call (`path` with `params`): its `data`, once Prometheus said 200 and `success`.
+    fn api<T: DeserializeOwned>(&self, path: &str, params: &[(&str, &str)]) -> T {
+        let url = reqwest::Url::parse_with_params(&format!("http://{}{path}", self.address), params).unwrap();
+        let what = format!("GET {path} {params:?}");
+        let response = self.client.get(url).send().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = response.status();
+        let body = response.text().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(status, reqwest::StatusCode::OK, "{what}: {body}");
+        let answer: Answer<T> = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert_eq!(answer.status, "success", "{what}: {body}");
+        answer.data
+    }
+
+    /// An instant query's result vector.
+    pub fn query(&self, expr: &str) -> Vec<Sample> {
+        let data: QueryData = self.api("/api/v1/query", &[("query", expr)]);
+        assert_eq!(data.result_type, "vector", "query {expr}: {:?}", data.result);
+        serde_json::from_value(data.result.clone()).unwrap_or_else(|e| panic!("query {expr}: {e}: {:?}", data.result))
     }
 
     /// Every alert Prometheus has (pending or firing), from its alerts API.
-    pub fn alerts(&self) -> Vec<serde_json::Value> {
-        let (_, body) = self.get("/api/v1/alerts");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("alerts: {e}: {body}"));
-        v["data"]["alerts"].as_array().cloned().unwrap_or_default()
+    pub fn alerts(&self) -> Vec<Alert> {
+        self.api::<AlertsData>("/api/v1/alerts", &[]).alerts
     }
 }
 
@@ -122,16 +160,4 @@ impl Drop for Prometheus {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Percent-encoding for a query parameter.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

@@ -2,6 +2,7 @@ package io.connectotel.agent;
 
 import io.connectotel.agent.internal.Bootstrap;
 import io.connectotel.agent.internal.BuildInfo;
+import io.connectotel.agent.internal.otelapi.GlobalHook;
 import java.lang.instrument.Instrumentation;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -34,7 +35,12 @@ public final class Agent {
                 return;
             }
             System.setProperty(RUNNING_PROPERTY, BuildInfo.version());
-            Thread starter = new Thread(() -> Bootstrap.run(args), "connect-otel-start");
+            // Before any application class runs: the OpenTelemetry API asks for its global on first use.
+            GlobalHook.offer(instrumentation);
+            Thread starter = new Thread(() -> {
+                Bootstrap.run(args);
+                GlobalHook.recheck();
+            }, "connect-otel-start");
             starter.setDaemon(true);
             starter.start();
         } catch (Throwable t) {

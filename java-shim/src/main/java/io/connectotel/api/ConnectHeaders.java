@@ -1,5 +1,6 @@
 package io.connectotel.api;
 
+import io.connectotel.api.internal.TraceState;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.header.Headers;
@@ -16,7 +17,10 @@ public final class ConnectHeaders {
 
     private ConnectHeaders() {}
 
-    /** Writes the current span's context into {@code headers} (replacing an earlier traceparent). */
+    /**
+     * Writes the current span's context into {@code headers}: {@code traceparent}, and {@code tracestate} when the
+     * trace has one (replacing earlier ones of both).
+     */
     public static void inject(Headers headers) {
         inject(Context.current(), headers);
     }
@@ -28,13 +32,20 @@ public final class ConnectHeaders {
                 return;
             }
             headers.remove(TRACEPARENT);
+            headers.remove(TRACESTATE);
             headers.addString(TRACEPARENT, "00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + (c.isSampled() ? "01" : "00"));
+            if (!c.getTraceState().isEmpty()) {
+                headers.addString(TRACESTATE, c.getTraceState());
+            }
         } catch (Throwable ignored) {
             // Never disturb the connector: read-only or unusual Headers implementations are left alone.
         }
     }
 
-    /** The remote span context in {@code headers}, or the invalid context. */
+    /**
+     * The remote span context in {@code headers}, or the invalid context. Its {@code tracestate} is the list
+     * of every {@code tracestate} header in order (the W3C rule for repeated headers), dropped when invalid.
+     */
     public static SpanContext extractSpanContext(Headers headers) {
         try {
             if (headers == null) {
@@ -44,12 +55,27 @@ public final class ConnectHeaders {
             if (h == null || h.value() == null) {
                 return SpanContext.getInvalid();
             }
-            Object v = h.value();
-            String s = v instanceof byte[] ? new String((byte[]) v, StandardCharsets.UTF_8) : v.toString();
-            return parse(s.trim());
+            SpanContext parent = parse(text(h).trim());
+            if (!parent.isValid()) {
+                return parent;
+            }
+            StringBuilder state = new StringBuilder();
+            for (java.util.Iterator<Header> it = headers.allWithName(TRACESTATE); it.hasNext();) {
+                Header s = it.next();
+                if (s != null && s.value() != null) {
+                    state.append(state.length() == 0 ? "" : ",").append(text(s));
+                }
+            }
+            return state.length() == 0 ? parent : new SpanContext(parent.traceIdHigh, parent.traceIdLow, parent.spanId,
+                    parent.flags, true, TraceState.parse(state.toString()));
         } catch (Throwable ignored) {
             return SpanContext.getInvalid();
         }
+    }
+
+    private static String text(Header h) {
+        Object v = h.value();
+        return v instanceof byte[] ? new String((byte[]) v, StandardCharsets.UTF_8) : v.toString();
     }
 
     /** A context to pass to {@link SpanBuilder#setParent(Context)}: the remote parent from {@code headers}. */

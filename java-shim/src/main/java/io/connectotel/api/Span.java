@@ -110,6 +110,8 @@ public class Span {
         private final long spanId;
         private final long parentSpanId;
         private final boolean parentRemote;
+        /** The parent's {@code tracestate}, carried on unchanged. */
+        private final String traceState;
         private final SpanKind kind;
         private final long start;
         private final List<Object[]> links;
@@ -126,7 +128,7 @@ public class Span {
         private volatile int state; // OPEN, LOCKED or ENDED
 
         Recording(Tracer tracer, double[] settings, String name, long traceIdHigh, long traceIdLow, long spanId,
-                long parentSpanId, boolean parentRemote, SpanKind kind, long start, AttributeList attributes,
+                long parentSpanId, boolean parentRemote, String traceState, SpanKind kind, long start, AttributeList attributes,
                 List<Object[]> links, int droppedLinks) {
             super(null);
             this.tracer = tracer;
@@ -137,6 +139,7 @@ public class Span {
             this.spanId = spanId;
             this.parentSpanId = parentSpanId;
             this.parentRemote = parentRemote;
+            this.traceState = traceState;
             this.kind = kind == null ? SpanKind.INTERNAL : kind;
             this.start = start;
             this.links = links;
@@ -150,7 +153,7 @@ public class Span {
             SpanContext c = lazyContext;
             if (c == null) {
                 // Immutable (final fields): a racing second copy is equal and harmless.
-                lazyContext = c = new SpanContext(traceIdHigh, traceIdLow, spanId, SAMPLED, false);
+                lazyContext = c = new SpanContext(traceIdHigh, traceIdLow, spanId, SAMPLED, false, traceState);
             }
             return c;
         }
@@ -250,14 +253,17 @@ public class Span {
             }
             int attributeLimit = Math.min((int) settings[Settings.ATTRIBUTE_COUNT_LIMIT], AttributeList.MAX_COUNT);
             List<Object[]> a = new ArrayList<>();
+            int dropped = 0;
             if (attrs != null) {
                 for (Object[] kv : attrs.entries) {
                     if (a.size() < attributeLimit) {
                         a.add(new Object[] {kv[0], bounded(kv[1])});
+                    } else {
+                        dropped++;
                     }
                 }
             }
-            Object[] event = {now(), Settings.name(name), a};
+            Object[] event = {now(), Settings.name(name), a, dropped};
             if (lock()) {
                 try {
                     if (events == null) {
@@ -381,10 +387,11 @@ public class Span {
             }
         }
 
-        private Encoder encode(Encoder e, long end) {
+        /** The span as the agent receives it (package-private for the unit tests). */
+        Encoder encode(Encoder e, long end) {
             e.header(traceIdHigh, traceIdLow, spanId, parentSpanId, parentRemote, SAMPLED, start, end, kind.ordinal(),
                             status.ordinal())
-                    .utf8(tracer.nameUtf8).utf8(tracer.versionUtf8).str(name).str(statusMessage)
+                    .utf8(tracer.nameUtf8).utf8(tracer.versionUtf8).str(name).str(statusMessage).str(traceState)
                     .u32(attributes == null ? 0 : attributes.dropped()).u32(droppedEvents).u32(droppedLinks)
                     .attributes(attributes);
             if (events == null) {
@@ -394,15 +401,17 @@ public class Span {
                 for (Object[] ev : events) {
                     @SuppressWarnings("unchecked")
                     List<Object[]> a = (List<Object[]>) ev[2];
-                    e.i64((Long) ev[0]).str((String) ev[1]).attributes(a, a.size());
+                    e.i64((Long) ev[0]).str((String) ev[1]).u32((Integer) ev[3]).attributes(a, a.size());
                 }
             }
             e.u16(links.size());
             for (Object[] l : links) {
                 SpanContext c = (SpanContext) l[0];
                 Attributes a = (Attributes) l[1];
-                e.i64(c.traceIdHigh).i64(c.traceIdLow).i64(c.spanId).u8(c.flags).u8(c.remote ? 1 : 0)
-                        .attributes(a.entries, a.entries.size());
+                int n = a.entries.size();
+                // What the wire's count cannot carry is counted as dropped, like the agent's own limit.
+                e.i64(c.traceIdHigh).i64(c.traceIdLow).i64(c.spanId).u8(c.flags).u8(c.remote ? 1 : 0).str(c.traceState)
+                        .u32(n - Math.min(n, AttributeList.MAX_COUNT)).attributes(a.entries, n);
             }
             return e;
         }

@@ -4,6 +4,7 @@ import io.connectotel.api.internal.AttributeList;
 import io.connectotel.api.internal.Bridge;
 import io.connectotel.api.internal.Ids;
 import io.connectotel.api.internal.Settings;
+import io.connectotel.api.internal.TaskAttribution;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -124,14 +125,19 @@ public final class SpanBuilder {
         long traceLow = hasParent ? p.traceIdLow : Ids.randomNonZero();
         boolean sampled = Settings.sample(settings, hasParent, hasParent && p.isSampled(), traceLow);
         long spanId = Ids.randomNonZero();
+        String traceState = hasParent ? p.traceState : "";
         if (!sampled) {
-            // Propagates the decision, records nothing.
-            return Span.wrap(new SpanContext(traceHigh, traceLow, spanId, (byte) 0, false));
+            // Propagates the decision (and the trace's tracestate), records nothing.
+            return Span.wrap(new SpanContext(traceHigh, traceLow, spanId, (byte) 0, false, traceState));
+        }
+        TaskAttribution task = TaskAttribution.current();
+        if (task != null) {
+            task.addTo(writableAttributes());
         }
         // The span takes the attributes as they are; whichever of the two changes them next copies them.
         attributesShared = attributes != null;
         return new Span.Recording(tracer, settings, name, traceHigh, traceLow, spanId, hasParent ? p.spanId : 0,
-                hasParent && p.remote, kind, start > 0 ? start : Span.now(), attributes,
+                hasParent && p.remote, traceState, kind, start > 0 ? start : Span.now(), attributes,
                 links.isEmpty() ? links : List.copyOf(links), droppedLinks);
     }
 }

@@ -1,23 +1,30 @@
 package io.connectotel.api;
 
 import io.connectotel.api.internal.Ids;
+import io.connectotel.api.internal.TraceState;
 
-/** The identity of a span: W3C trace id (32 hex), span id (16 hex), trace flags. Immutable. */
+/**
+ * The identity of a span: W3C trace id (32 hex), span id (16 hex), trace flags, and the trace's
+ * {@code tracestate} list. Immutable.
+ */
 public final class SpanContext {
-    private static final SpanContext INVALID = new SpanContext(0, 0, 0, (byte) 0, false);
+    private static final SpanContext INVALID = new SpanContext(0, 0, 0, (byte) 0, false, "");
 
     final long traceIdHigh;
     final long traceIdLow;
     final long spanId;
     final byte flags;
     final boolean remote;
+    /** The normalised {@code tracestate} header value; "" for none. */
+    final String traceState;
 
-    SpanContext(long traceIdHigh, long traceIdLow, long spanId, byte flags, boolean remote) {
+    SpanContext(long traceIdHigh, long traceIdLow, long spanId, byte flags, boolean remote, String traceState) {
         this.traceIdHigh = traceIdHigh;
         this.traceIdLow = traceIdLow;
         this.spanId = spanId;
         this.flags = flags;
         this.remote = remote;
+        this.traceState = traceState;
     }
 
     public static SpanContext getInvalid() {
@@ -26,12 +33,20 @@ public final class SpanContext {
 
     /** A span context received from elsewhere (e.g. a {@code traceparent} header); invalid input gives the invalid context. */
     public static SpanContext createFromRemoteParent(String traceIdHex, String spanIdHex, byte flags) {
+        return createFromRemoteParent(traceIdHex, spanIdHex, flags, "");
+    }
+
+    /**
+     * The same with the trace's {@code tracestate} list (a header value; an invalid list is dropped, see
+     * {@link #getTraceState()}).
+     */
+    public static SpanContext createFromRemoteParent(String traceIdHex, String spanIdHex, byte flags, String traceState) {
         long[] t = Ids.parseTraceId(traceIdHex);
         long s = Ids.parseSpanId(spanIdHex);
         if (t == null || s == 0) {
             return INVALID;
         }
-        return new SpanContext(t[0], t[1], s, flags, true);
+        return new SpanContext(t[0], t[1], s, flags, true, TraceState.parse(traceState));
     }
 
     public String getTraceId() {
@@ -40,6 +55,14 @@ public final class SpanContext {
 
     public String getSpanId() {
         return Ids.hex(spanId);
+    }
+
+    /**
+     * The W3C {@code tracestate} list as a header value (members without optional white space), "" when there is
+     * none. A span carries its parent's list unchanged.
+     */
+    public String getTraceState() {
+        return traceState;
     }
 
     public byte getTraceFlags() {
@@ -60,6 +83,7 @@ public final class SpanContext {
 
     @Override
     public String toString() {
-        return "SpanContext{traceId=" + getTraceId() + ", spanId=" + getSpanId() + ", flags=" + flags + ", remote=" + remote + "}";
+        return "SpanContext{traceId=" + getTraceId() + ", spanId=" + getSpanId() + ", flags=" + flags + ", remote=" + remote
+                + (traceState.isEmpty() ? "" : ", traceState=" + traceState) + "}";
     }
 }

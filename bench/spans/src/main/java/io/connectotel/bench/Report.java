@@ -48,9 +48,12 @@ public final class Report {
         String line = "-".repeat(100);
         System.out.println(line);
         System.out.printf(Locale.ROOT, "%-40s %22s %22s %12s%n", "", "ours", "theirs", "ours/theirs");
-        section(jmh, "collector down (closed port): both exporters retry, both queues full", "closed", "closed", "otlp");
-        section(jmh, "collector up (OTLP/HTTP sink in the same JVM): both export", "sink", "sink", "otlp");
-        section(jmh, "theirs with a no-op SpanExporter (the SDK's best case) vs ours, collector down", "closed", "closed", "noop");
+        section(jmh, "collector down (closed port): both exporters retry, both queues full", "ours", "closed", "closed", "otlp");
+        section(jmh, "collector up (OTLP/HTTP sink in the same JVM): both export", "ours", "sink", "sink", "otlp");
+        section(jmh, "theirs with a no-op SpanExporter (the SDK's best case) vs ours, collector down", "ours", "closed", "closed", "noop");
+        section(jmh, "the OpenTelemetry API on our agent (ours = otelApi: GlobalOpenTelemetry, no SDK) vs theirs, collector down",
+                "otelApi", "closed", "closed", "otlp");
+        section(jmh, "the OpenTelemetry API on our agent (ours = otelApi) vs theirs, collector up", "otelApi", "sink", "sink", "otlp");
         Properties ours = find(probes, "ours");
         Properties theirs = find(probes, "theirs");
         if (ours != null || theirs != null) {
@@ -76,14 +79,30 @@ public final class Report {
             System.out.printf(Locale.ROOT, "target ours <= 0.5 x theirs (ns/op, collector down): %.2f -> %s%n", o[0] / t[0],
                     o[0] <= 0.5 * t[0] ? "met" : "NOT met");
         }
+        for (String collector : new String[] {"closed", "sink"}) {
+            String state = collector.equals("closed") ? "collector down" : "collector up";
+            double[] a = get(jmh, "otelApi", collector, null);
+            double[] at = get(jmh, "theirs", collector, "otlp");
+            double[] ab = get(jmh, "otelApi:gc.alloc.rate.norm", collector, null);
+            double[] tb = get(jmh, "theirs:gc.alloc.rate.norm", collector, "otlp");
+            if (a != null && at != null) {
+                System.out.printf(Locale.ROOT, "target OpenTelemetry API on ours <= 0.6 x theirs (ns/op, %s): %.2f -> %s%n", state,
+                        a[0] / at[0], a[0] <= 0.6 * at[0] ? "met" : "NOT met");
+            }
+            if (ab != null && tb != null) {
+                System.out.printf(Locale.ROOT, "target OpenTelemetry API on ours <= 0.6 x theirs (B/op, %s): %.2f -> %s%n", state,
+                        ab[0] / tb[0], ab[0] <= 0.6 * tb[0] ? "met" : "NOT met");
+            }
+        }
         if (o2 != null) {
             System.out.printf(Locale.ROOT, "target ours >= 500,000 spans/s with 2 threads (collector down): %.0f -> %s%n", o2[0],
                     o2[0] >= 500_000 ? "met" : "NOT met");
         }
     }
 
-    private static void section(List<Row> jmh, String title, String oursCollector, String theirsCollector, String exporter) {
-        double[] o1 = get(jmh, "ours", oursCollector, null);
+    private static void section(List<Row> jmh, String title, String ours, String oursCollector, String theirsCollector,
+            String exporter) {
+        double[] o1 = get(jmh, ours, oursCollector, null);
         double[] t1 = get(jmh, "theirs", theirsCollector, exporter);
         if (o1 == null && t1 == null) {
             return;
@@ -91,17 +110,17 @@ public final class Report {
         System.out.println("-".repeat(100));
         System.out.println(title);
         row("  1 thread: time per span (ns/op)", o1, t1, "%.1f");
-        row("  1 thread: allocated (B/op)", get(jmh, "ours:gc.alloc.rate.norm", oursCollector, null),
+        row("  1 thread: allocated (B/op)", get(jmh, ours + ":gc.alloc.rate.norm", oursCollector, null),
                 get(jmh, "theirs:gc.alloc.rate.norm", theirsCollector, exporter), "%.0f");
-        row("  1 thread: CPU cycles/span (JVM, perf)", get(jmh, "ours:cycles", oursCollector, null),
+        row("  1 thread: CPU cycles/span (JVM, perf)", get(jmh, ours + ":cycles", oursCollector, null),
                 get(jmh, "theirs:cycles", theirsCollector, exporter), "%.0f");
-        row("  1 thread: instructions/span (JVM, perf)", get(jmh, "ours:instructions", oursCollector, null),
+        row("  1 thread: instructions/span (JVM, perf)", get(jmh, ours + ":instructions", oursCollector, null),
                 get(jmh, "theirs:instructions", theirsCollector, exporter), "%.0f");
-        row("  2 threads: spans/s", get(jmh, "ours2Threads", oursCollector, null),
+        row("  2 threads: spans/s", get(jmh, ours + "2Threads", oursCollector, null),
                 get(jmh, "theirs2Threads", theirsCollector, exporter), "%.0f");
-        row("  2 threads: allocated (B/op)", get(jmh, "ours2Threads:gc.alloc.rate.norm", oursCollector, null),
+        row("  2 threads: allocated (B/op)", get(jmh, ours + "2Threads:gc.alloc.rate.norm", oursCollector, null),
                 get(jmh, "theirs2Threads:gc.alloc.rate.norm", theirsCollector, exporter), "%.0f");
-        row("  2 threads: CPU cycles/span (JVM, perf)", get(jmh, "ours2Threads:cycles", oursCollector, null),
+        row("  2 threads: CPU cycles/span (JVM, perf)", get(jmh, ours + "2Threads:cycles", oursCollector, null),
                 get(jmh, "theirs2Threads:cycles", theirsCollector, exporter), "%.0f");
     }
 

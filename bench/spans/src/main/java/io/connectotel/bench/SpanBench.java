@@ -1,5 +1,6 @@
 package io.connectotel.bench;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -8,6 +9,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.lang.reflect.Proxy;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,6 +35,10 @@ import org.openjdk.jmh.annotations.Threads;
  * queue 2048, batch 512, 5 s) and the SDK's OTLP/HTTP exporter to the same address. Both tracers are obtained
  * once, as both APIs recommend. The agent is attached to every fork, so both sides run in JVMs started the
  * same way; each side has its own fork.
+ *
+ * {@code otelApi}: the span of {@code theirs}, written the same way against the OpenTelemetry API, with the
+ * tracer from {@code GlobalOpenTelemetry}, which the agent makes connect-otel's (the API's autoconfigure hook;
+ * no SDK is involved): what a connector written for the OpenTelemetry API costs on our agent.
  *
  * <p>{@link Collector#collector}: {@code sink}: an {@link OtlpSink} in the fork accepts every export at once,
  * so both export threads really export (their work competes for the 2 cores, on both sides) and drain their
@@ -79,6 +85,27 @@ public class SpanBench {
         public void setUp(Collector collector) {
             AgentReady.await();
             tracer = io.connectotel.api.ConnectOtel.getTracer("bench");
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class OtelApi {
+        Tracer tracer;
+
+        @Setup(Level.Trial)
+        public void setUp(Collector collector) {
+            AgentReady.await();
+            tracer = GlobalOpenTelemetry.getTracer("bench");
+            // The agent's implementation is a Proxy of the API's interfaces; anything else (the API's no-op, an
+            // SDK) would measure something else.
+            if (!Proxy.isProxyClass(tracer.getClass())) {
+                throw new IllegalStateException("GlobalOpenTelemetry is not connect-otel's: its tracer is " + tracer.getClass());
+            }
+            io.opentelemetry.api.trace.Span probe = tracer.spanBuilder("ready").startSpan();
+            if (!probe.isRecording()) {
+                throw new IllegalStateException("a span through the OpenTelemetry API is not recorded");
+            }
+            probe.end();
         }
     }
 
@@ -169,6 +196,13 @@ public class SpanBench {
         theirsSpan(s.tracer, o.next++);
     }
 
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void otelApi(OtelApi s, Offsets o) {
+        theirsSpan(s.tracer, o.next++);
+    }
+
     // ---- sustained throughput, two calling threads ---------------------------------------------------------
 
     @Benchmark
@@ -184,6 +218,14 @@ public class SpanBench {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public void theirs2Threads(Theirs s, Offsets o) {
+        theirsSpan(s.tracer, o.next++);
+    }
+
+    @Benchmark
+    @Threads(2)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public void otelApi2Threads(OtelApi s, Offsets o) {
         theirsSpan(s.tracer, o.next++);
     }
 }

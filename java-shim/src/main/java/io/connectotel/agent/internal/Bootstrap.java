@@ -3,6 +3,7 @@ package io.connectotel.agent.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Loads the native library and hands it the raw configuration sources. Every failure ends in one line
@@ -65,47 +66,54 @@ public final class Bootstrap {
      * environment (the same precedence, and the same reading of each, as the native side's for everything else).
      */
     static String setting(String agentArgs, String key) {
-        String argument = agentArgument(agentArgs, key);
+        String argument = agentArguments(agentArgs).get(key);
         if (argument != null) {
             return argument;
         }
         String property = System.getProperty(key);
         if (property != null) {
-            return property.trim();
+            return trim(property);
         }
         String env = System.getenv(key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
-        return env == null ? null : env.trim();
+        return env == null ? null : trim(env);
     }
 
     /**
-     * {@code key}'s value in the agent arguments, read as the library reads them ({@code parse_agent_args} in
-     * src/config.rs): a comma starts a new pair only before another {@code otel.} key, so a value may hold
-     * commas; empty pairs are skipped; the last pair for a key wins.
+     * The agent arguments as the library reads them ({@code parse_agent_args} in src/config/mod.rs; both are held to
+     * the vectors in tests/vectors/agent-args.tsv): a comma starts a new pair only before another {@code otel.}
+     * key, so a value may hold commas; empty pairs are skipped; a word before any pair is a key with an empty
+     * value; the last pair for a key wins; keys and values are trimmed of white space as Rust's
+     * {@code str::trim} sees it.
      */
-    static String agentArgument(String agentArgs, String key) {
+    static Map<String, String> agentArguments(String agentArgs) {
+        Map<String, String> out = new TreeMap<>();
         if (agentArgs == null) {
-            return null;
+            return out;
         }
-        String found = null;
         String current = null;
         StringBuilder value = null;
         for (String segment : agentArgs.split(",", -1)) {
-            if (segment.trim().isEmpty()) {
+            if (trim(segment).isEmpty()) {
                 continue;
             }
             int eq = segment.indexOf('=');
-            String name = eq >= 0 ? segment.substring(0, eq).trim() : "";
-            if (isKey(name)) {
-                if (key.equals(current)) {
-                    found = value.toString().trim();
+            String name = eq >= 0 ? trim(segment.substring(0, eq)) : null;
+            if (name != null && isKey(name)) {
+                if (current != null) {
+                    out.put(current, trimEnd(value.toString()));
                 }
                 current = name;
-                value = new StringBuilder(segment.substring(eq + 1).trim());
-            } else if (value != null) {
+                value = new StringBuilder(trim(segment.substring(eq + 1)));
+            } else if (current != null) {
                 value.append(',').append(segment);
+            } else {
+                out.put(trim(segment), "");
             }
         }
-        return key.equals(current) ? value.toString().trim() : found;
+        if (current != null) {
+            out.put(current, trimEnd(value.toString()));
+        }
+        return out;
     }
 
     private static boolean isKey(String name) {
@@ -120,5 +128,29 @@ public final class Bootstrap {
             }
         }
         return true;
+    }
+
+    /**
+     * Unicode White_Space, what Rust's {@code char::is_whitespace} (and so {@code str::trim}) tests; Java's
+     * {@code String.trim} would also cut control characters and keep no-break spaces.
+     */
+    static boolean isWhiteSpace(char c) {
+        return Character.isSpaceChar(c) || (c >= 0x09 && c <= 0x0d) || c == 0x85;
+    }
+
+    static String trim(String s) {
+        int start = 0;
+        while (start < s.length() && isWhiteSpace(s.charAt(start))) {
+            start++;
+        }
+        return trimEnd(s.substring(start));
+    }
+
+    static String trimEnd(String s) {
+        int end = s.length();
+        while (end > 0 && isWhiteSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
     }
 }

@@ -28,22 +28,4 @@ public final class NativeAgent {
 
     /** The trace settings for the API (see the API's Settings), or null when tracing is off. */
     static native double[] traceSettings();
-
-    /** Implemented only by test builds of the library (feature {@code test-hooks}): panics on purpose. */
-    static native int panicForTest(String message);
-
-    /**
-     * Implemented only by test builds of the library (feature {@code test-hooks}): runs {@code rounds} full
-     * collections on the calling thread for the collection benchmark ({@code bench/collection/}) and returns
-     * {@code [attributes, mbeans, series, bytes, readNanos, mapNanos, encodeNanos, ...]}, one triple per round.
-     */
-    static native long[] benchCollect(int rounds);
-
-    /**
-     * Implemented only by test builds of the library: the collection benchmark's paired rounds, each running
-     * {@code floor}, one full collection and the read's Java work alone next to each other;
-     * {@code [attributes, mbeans, series, bytes, javaValues, jniCallPicos, floorNanos, readNanos, mapNanos,
-     * encodeNanos, javaOnlyNanos, ...]}, one quintuple per round ({@code src/jni/bench.rs}).
-     */
-    static native long[] benchPaired(int rounds, Runnable floor);
 }

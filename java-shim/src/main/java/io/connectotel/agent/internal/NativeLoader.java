@@ -2,21 +2,30 @@ package io.connectotel.agent.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Finds the native library for this platform inside the jar, extracts it into a private directory and loads
- * it. The file name carries the content hash, so an identical file is reused; a directory or file another
- * user could have written is never loaded from.
+ * it. The file name carries the content hash, so an identical file is reused, and the files of other builds
+ * are removed once no running JVM uses them; a directory or file another user could have written is never
+ * loaded from.
  */
 final class NativeLoader {
     static final class LoadFailure extends Exception {
@@ -33,8 +42,14 @@ final class NativeLoader {
 
     /** Loads the library and returns the path it was loaded from. */
     static Path load(String explicitPath) throws LoadFailure {
-        Path p = explicitPath != null && !explicitPath.isEmpty() ? explicitFile(explicitPath) : extract(bundled(platform()));
+        if (explicitPath != null && !explicitPath.isEmpty()) {
+            Path p = explicitFile(explicitPath);
+            loadFile(p);
+            return p;
+        }
+        Path p = extract(bundled(platform()));
         loadFile(p);
+        removeStale(p);
         return p;
     }
 
@@ -67,22 +82,37 @@ final class NativeLoader {
         return "/native/" + platform + "/libconnect_otel.so";
     }
 
-    /** Writes {@code bytes} into the private directory (unless an identical file of ours is there) and returns the file. */
+    /**
+     * Writes {@code bytes} into the private directory (unless an identical file of ours is there) and returns the
+     * file, which this JVM then holds in use (see {@link #removeStale}) until it exits.
+     */
     static Path extract(byte[] bytes) throws LoadFailure {
         String hash = sha256(bytes);
         Path dir = privateDirectory();
-        Path target = dir.resolve("libconnect_otel-" + hash.substring(0, 16) + ".so");
+        String name = LIBRARY_PREFIX + hash.substring(0, 16);
+        Path target = dir.resolve(name + ".so");
         Path tmp = null;
+        FileChannel guard = lockedDirectory(dir);
         try {
+            if (guard != null) {
+                holdInUse(dir.resolve(name + ".lock"));
+            }
             if (!(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && hash.equals(sha256(Files.readAllBytes(target))))) {
-                tmp = Files.createTempFile(dir, "libconnect_otel-", ".tmp");
+                tmp = Files.createTempFile(dir, LIBRARY_PREFIX, ".tmp");
                 Files.write(tmp, bytes);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 tmp = null;
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new LoadFailure("cannot extract the native library into " + dir + ": " + e);
         } finally {
+            if (guard != null) {
+                try {
+                    guard.close(); // releases the directory lock
+                } catch (IOException ignored) {
+                    // Closing a lock file cannot fail in a way that matters here.
+                }
+            }
             // A partial file (a full disk) must not stay behind and keep the worker's tmpdir full.
             if (tmp != null) {
                 try {
@@ -93,6 +123,165 @@ final class NativeLoader {
             }
         }
         return target;
+    }
+
+    /*
+     * Stale libraries. Each build extracts a file of its own (the name carries the content hash), so without
+     * removal the directory keeps every build a worker ever ran. Two rules make removal safe while other JVMs
+     * of this user start and run from the same directory:
+     *
+     * - A JVM holds a shared lock on <name>.lock for as long as it runs (the kernel releases it when the
+     *   process ends, however it ends), and it takes that lock before it checks or writes <name>.so. A library
+     *   is removed only by a JVM that gets the exclusive lock on its .lock file, so never while a JVM uses it
+     *   or is about to load it.
+     * - Lock files are created and deleted only under the directory lock (extract.lock, held briefly). So a
+     *   JVM never holds its shared lock on a .lock file that a remover has just unlinked (which would leave it
+     *   protecting nothing while a new .lock file appears under the same name).
+     *
+     * Reading /proc/<pid>/maps instead would miss JVMs whose /proc entry we cannot read (non-dumpable after a
+     * change of user) and race with a JVM between its check and System.load. A library extracted by an agent
+     * from before these locks has no holder and is removed; a JVM running from it is unaffected (an unlinked
+     * file stays mapped), and such an agent starting at that very moment fails its load with one line.
+     * Leftover .tmp files (an extraction killed half-way) go once they are an hour old: only a dead process
+     * leaves one that long.
+     */
+
+    static final String LIBRARY_PREFIX = "libconnect_otel-";
+    static final String DIRECTORY_LOCK = "extract.lock";
+    private static final java.util.regex.Pattern STALE_CANDIDATE =
+            java.util.regex.Pattern.compile("libconnect_otel-[0-9a-f]{16}\\.(so|lock)");
+    private static final long TMP_MAX_AGE_MILLIS = 3_600_000L;
+    private static final long DIRECTORY_LOCK_WAIT_NANOS = 5_000_000_000L;
+    private static final Set<OpenOption> LOCK_OPTIONS =
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final java.nio.file.attribute.FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    /** The in-use locks this JVM holds, by lock file; never released (the process's end releases them). */
+    private static final Map<Path, FileLock> IN_USE = new HashMap<>();
+
+    /**
+     * Takes the directory lock (released when {@code guard} closes), waiting at most a few seconds: others hold
+     * it for milliseconds. A holder that is stuck (a stopped process) keeps every remover out as well, so going
+     * on without it then is safe.
+     */
+    private static void lockDirectory(FileChannel guard) throws IOException {
+        long deadline = System.nanoTime() + DIRECTORY_LOCK_WAIT_NANOS;
+        while (guard.tryLock() == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The directory lock's channel, holding the lock, or null where this file system has no locks (some NFS and
+     * container file systems answer "no locks available"): then the library is extracted and loaded as it was
+     * before locks, and nothing is removed here either ({@link #removeStale} cannot lock).
+     */
+    private static FileChannel lockedDirectory(Path dir) {
+        FileChannel guard = null;
+        try {
+            guard = FileChannel.open(dir.resolve(DIRECTORY_LOCK), LOCK_OPTIONS, OWNER_ONLY_FILE);
+            lockDirectory(guard);
+            return guard;
+        } catch (IOException | RuntimeException e) {
+            if (guard != null) {
+                try {
+                    guard.close();
+                } catch (IOException ignored) {
+                    // Going on without the lock either way.
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Takes the shared in-use lock on {@code lockFile} for the rest of this JVM's life (once per file). */
+    private static void holdInUse(Path lockFile) throws IOException {
+        synchronized (IN_USE) {
+            if (IN_USE.containsKey(lockFile)) {
+                return;
+            }
+            FileChannel ch = FileChannel.open(lockFile, LOCK_OPTIONS, OWNER_ONLY_FILE);
+            try {
+                IN_USE.put(lockFile, ch.lock(0, Long.MAX_VALUE, true));
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Removes the libraries in {@code current}'s directory that no JVM holds in use, and old leftover .tmp
+     * files; keeps {@code current}. Returns what it removed. Best effort and silent: whatever it cannot do
+     * (a busy directory lock, an I/O error) is left for the next start.
+     */
+    static List<String> removeStale(Path current) {
+        List<String> removed = new ArrayList<>();
+        Path dir = current.getParent();
+        String keep = current.getFileName().toString().replaceFirst("\\.so$", "");
+        try (FileChannel guard = FileChannel.open(dir.resolve(DIRECTORY_LOCK), LOCK_OPTIONS, OWNER_ONLY_FILE)) {
+            if (guard.tryLock() == null) { // else held until guard closes
+                return removed; // another JVM is extracting or cleaning: it is left to that one or the next
+            }
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            long now = System.currentTimeMillis();
+            try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path p : entries) {
+                    String n = p.getFileName().toString();
+                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        continue;
+                    }
+                    if (STALE_CANDIDATE.matcher(n).matches() && !n.startsWith(keep + ".")) {
+                        names.add(n.substring(0, n.lastIndexOf('.')));
+                    } else if (n.startsWith(LIBRARY_PREFIX) && n.endsWith(".tmp")
+                            && now - Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() > TMP_MAX_AGE_MILLIS) {
+                        if (Files.deleteIfExists(p)) {
+                            removed.add(n);
+                        }
+                    }
+                }
+            }
+            for (String name : names) {
+                try {
+                    removeIfUnused(dir, name, removed);
+                } catch (IOException | RuntimeException e) {
+                    // This one stays (e.g. its lock file is not a plain file); the others are still looked at.
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Best effort: the library this JVM needs is loaded; the rest waits for the next start.
+        }
+        return removed;
+    }
+
+    /** Removes {@code name}.so and {@code name}.lock when the exclusive lock shows nobody holds it in use. */
+    private static void removeIfUnused(Path dir, String name, List<String> removed) throws IOException {
+        Path lockFile = dir.resolve(name + ".lock");
+        try (FileChannel ch = FileChannel.open(lockFile, LOCK_OPTIONS, OWNER_ONLY_FILE)) {
+            FileLock unused;
+            try {
+                unused = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException heldHere) {
+                return; // this JVM holds it in use
+            }
+            if (unused == null) {
+                return; // another JVM holds it in use
+            }
+            try {
+                Path library = dir.resolve(name + ".so");
+                if (Files.deleteIfExists(library)) {
+                    removed.add(library.getFileName().toString());
+                }
+                Files.deleteIfExists(lockFile);
+            } finally {
+                unused.release();
+            }
+        }
     }
 
     /**
@@ -128,12 +317,17 @@ final class NativeLoader {
      * C library (Alpine). Also the name the "no native library" line gives for one the jar does not carry.
      */
     static String platform() {
-        String osName = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        return platform(System.getProperty("os.name", ""), System.getProperty("os.arch", ""), isMusl());
+    }
+
+    /** {@link #platform()} for the given {@code os.name}, {@code os.arch} and C library. */
+    static String platform(String osName, String osArch, boolean musl) {
+        osName = osName.toLowerCase(Locale.ROOT);
         String os = osName.startsWith("linux") ? "linux"
                 : osName.startsWith("mac") ? "macos"
                 : osName.startsWith("windows") ? "windows"
                 : osName.replaceAll("[^a-z0-9]", "");
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String arch = osArch.toLowerCase(Locale.ROOT);
         switch (arch) {
             case "amd64":
             case "x86_64":
@@ -146,7 +340,7 @@ final class NativeLoader {
             default:
                 arch = arch.replaceAll("[^a-z0-9_]", "");
         }
-        return os + "-" + arch + (os.equals("linux") && isMusl() ? "-musl" : "");
+        return os + "-" + arch + (os.equals("linux") && musl ? "-musl" : "");
     }
 
     /**
@@ -156,13 +350,19 @@ final class NativeLoader {
      */
     static boolean isMusl() {
         try {
-            for (String line : Files.readAllLines(Paths.get("/proc/self/maps"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
-                if (line.contains("/ld-musl-") || line.contains("/libc.musl-")) {
-                    return true;
-                }
-            }
+            return isMusl(Files.readAllLines(Paths.get("/proc/self/maps"), java.nio.charset.StandardCharsets.ISO_8859_1));
         } catch (IOException | RuntimeException e) {
             // No /proc (an unusual sandbox): glibc is by far the common case.
+            return false;
+        }
+    }
+
+    /** Whether the mappings ({@code /proc/self/maps} lines) include musl's loader or libc. */
+    static boolean isMusl(List<String> maps) {
+        for (String line : maps) {
+            if (line.contains("/ld-musl-") || line.contains("/libc.musl-")) {
+                return true;
+            }
         }
         return false;
     }

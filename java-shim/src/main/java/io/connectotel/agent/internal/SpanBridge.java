@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 
 /**
  * Where the tracing API (any copy of it, in any class loader) hands finished spans to the agent. Only JDK
@@ -21,9 +20,6 @@ public final class SpanBridge {
      * encodes a span: false means no, and the span counts as dropped. Never throws.
      */
     public static final MethodHandle SUBMIT;
-
-    /** Takes a span that fills its own array (for API copies from before {@link #SUBMIT}). */
-    public static final Predicate<byte[]> SINK = span -> span != null && span.length > 0 && submit(span, span.length);
 
     static {
         try {

@@ -1,26 +1,21 @@
 package io.connectotel.api.internal;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 
 /**
  * Finds the agent from any class loader. Connect gives each plugin its own class loader, and a connector may
  * bundle its own copy of this API; the agent's classes are always on the system class path. So the bridge
- * is looked up there, and only JDK types ({@link MethodHandle}, {@link Predicate}, {@link AtomicReference})
- * cross between the copies. Without an agent (or before it has started), every span is a no-op.
+ * is looked up there, and only JDK types ({@link MethodHandle}, {@link AtomicReference}) cross between the
+ * copies. Without an agent (or before it has started), every span is a no-op.
  *
  * <p>Spans go through the agent's {@code SUBMIT} handle, {@code (byte[] buffer, int length) -> boolean}, which
- * takes the calling thread's reused encoding buffer as it is. An older agent only has {@code SINK}, a
- * {@code Predicate<byte[]>}: then the span is copied to an array of its own first.
+ * takes the calling thread's reused encoding buffer as it is.
  */
 public final class Bridge {
     private static final MethodType SUBMIT_TYPE = MethodType.methodType(boolean.class, byte[].class, int.class);
     private static final MethodHandle SUBMIT;
-    /** Whether {@link #SUBMIT} answers a zero length ("is there room?"): not through an older agent's SINK. */
-    private static final boolean PROBES;
     private static final AtomicReference<double[]> SETTINGS;
     private static final byte[] NO_SPAN = new byte[0];
     /** The agent dropped the last span submitted (by any thread): the next one asks for room first. */
@@ -28,30 +23,19 @@ public final class Bridge {
 
     static {
         MethodHandle submit = null;
-        boolean probes = false;
         AtomicReference<double[]> settings = null;
         try {
             Class<?> c = Class.forName("io.connectotel.agent.internal.SpanBridge", true, ClassLoader.getSystemClassLoader());
             @SuppressWarnings("unchecked")
             AtomicReference<double[]> t = (AtomicReference<double[]>) c.getField("SETTINGS").get(null);
-            try {
-                submit = ((MethodHandle) c.getField("SUBMIT").get(null)).asType(SUBMIT_TYPE);
-                probes = true;
-            } catch (NoSuchFieldException olderAgent) {
-                @SuppressWarnings("unchecked")
-                Predicate<byte[]> sink = (Predicate<byte[]>) c.getField("SINK").get(null);
-                submit = MethodHandles.lookup()
-                        .findStatic(Bridge.class, "viaSink", MethodType.methodType(boolean.class, Predicate.class, byte[].class, int.class))
-                        .bindTo(sink);
-            }
+            submit = ((MethodHandle) c.getField("SUBMIT").get(null)).asType(SUBMIT_TYPE);
             settings = t;
         } catch (Throwable absent) {
             // No agent in this JVM: the API stays a no-op.
             submit = null;
-            probes = false;
+            settings = null;
         }
         SUBMIT = submit;
-        PROBES = probes;
         SETTINGS = settings;
     }
 
@@ -77,8 +61,8 @@ public final class Bridge {
      * is still full the span counts as dropped there and then.
      */
     public static boolean willDrop() {
-        // A zero length asks for room only (an agent with SUBMIT); spans are never empty.
-        return lastDropped && PROBES && !submit(NO_SPAN, 0);
+        // A zero length asks for room only; spans are never empty.
+        return lastDropped && !submit(NO_SPAN, 0);
     }
 
     /** Hands the span in {@code span} (the whole array) to the agent. */
@@ -95,9 +79,5 @@ public final class Bridge {
         } catch (Throwable t) {
             return false;
         }
-    }
-
-    private static boolean viaSink(Predicate<byte[]> sink, byte[] buffer, int length) {
-        return sink.test(java.util.Arrays.copyOf(buffer, length));
     }
 }

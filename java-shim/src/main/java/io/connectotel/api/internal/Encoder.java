@@ -17,7 +17,8 @@ import java.util.List;
  * span only.
  */
 public final class Encoder {
-    public static final byte VERSION = 1;
+    /** 2 adds the span's and each link's tracestate and the attributes each event and link dropped. */
+    public static final byte VERSION = 2;
 
     /** The largest buffer a thread keeps between spans. */
     static final int KEPT_CAPACITY = 64 * 1024;
