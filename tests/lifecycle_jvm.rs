@@ -179,3 +179,45 @@ fn restarts_between_two_collections_are_each_counted() {
     let (status, _, _) = jvm.exit(WAIT);
     assert!(status.success());
 }
+
+/// Tasks that start while the agent is in the middle of a collection are first starts, not restarts: a start the
+/// queries saw is drained into the same snapshot as its task's first sighting.
+#[test]
+fn tasks_that_start_while_the_agent_collects_are_no_restarts() {
+    let receiver = Receiver::start();
+    // A short interval, so that many starts fall inside a collection rather than between two.
+    let mut jvm = JvmBuilder::new()
+        .args(&format!(
+            "otel.exporter.otlp.endpoint={},otel.metric.export.interval=100",
+            receiver.grpc_endpoint()
+        ))
+        .spawn();
+    jvm.cmd("worker");
+    const CONNECTORS: usize = 40;
+    for i in 0..CONNECTORS {
+        jvm.cmd(&format!("connector spread{i} source 3"));
+        // Spread over several collections and over the phases of each (37 ms against a 100 ms interval).
+        std::thread::sleep(Duration::from_millis(37));
+    }
+    let all_seen = |p: &[Point]| select(p, "kafka.connect.task.restarts", &[]).len() >= CONNECTORS * 3;
+    receiver.wait_for(WAIT, "every task's restart counter", all_seen);
+    // A few more collections, in which a start drained late would show.
+    let settled = receiver.metric_requests() + 5;
+    let p = receiver.wait_for(WAIT, "five more collections", |q| {
+        receiver.metric_requests() >= settled && all_seen(q)
+    });
+    let restarted: Vec<String> = select(&p, "kafka.connect.task.restarts", &[])
+        .iter()
+        .filter(|x| x.value != 0.0)
+        .map(|x| format!("{:?} = {}", x.attributes, x.value))
+        .collect();
+    assert!(
+        restarted.is_empty(),
+        "tasks started once counted restarts: {restarted:?}"
+    );
+    let connectors = select(&p, "kafka.connect.connector.restarts", &[]);
+    assert_eq!(connectors.len(), CONNECTORS);
+    assert!(connectors.iter().all(|x| x.value == 0.0), "{connectors:?}");
+    let (status, _, _) = jvm.exit(WAIT);
+    assert!(status.success());
+}

@@ -80,8 +80,8 @@ impl MBeanReader {
     }
 
     /// Installs the registration listener on the first cycle (before the first query, so that no registration
-    /// after the reader's first look at an MBean goes unseen), then drains what it counted since the last cycle
-    /// into `snapshot` and marks the MBeans registered since to be asked afresh what they declare.
+    /// after the reader's first look at an MBean goes unseen); on later cycles drains what it counted since the
+    /// last drain (see [`Self::drain_registrations`]).
     fn follow_registrations(&mut self, ok: &mut NoPending<'_, '_>, plan: &ReadPlan, snapshot: &mut Snapshot) {
         if let Follow::NotYet = self.follow {
             let mut domains: Vec<String> = Vec::new();
@@ -107,6 +107,15 @@ impl MBeanReader {
             snapshot.follows_registrations = matches!(self.follow, Follow::On(_));
             return;
         }
+        self.drain_registrations(ok, snapshot);
+    }
+
+    /// Drains what the listener counted into `snapshot` and marks the MBeans registered since to be asked afresh
+    /// what they declare. It runs twice a cycle: before the queries, so an MBean registered anew since the last
+    /// cycle is read with what it declares now, and after the reads, so that a start the queries already saw is
+    /// in the same snapshot as the first sight of its task. (A start drained only in the next cycle would count
+    /// as a restart of a task seen once; a start drained before its task is seen waits for it: no restart.)
+    fn drain_registrations(&mut self, ok: &mut NoPending<'_, '_>, snapshot: &mut Snapshot) {
         let Follow::On(r) = &self.follow else {
             return;
         };
@@ -119,7 +128,7 @@ impl MBeanReader {
                 for name in &drained.registered {
                     self.names.relearn(name);
                 }
-                snapshot.starts = drained.starts;
+                snapshot.starts.extend(drained.starts);
             }
             Err(_) => {
                 // What was counted is lost: ask every MBean afresh, and count no restart this cycle.
@@ -395,6 +404,10 @@ impl MBeanReader {
             }
         }
         self.names.forget_unseen(self.cycle);
+        // (Not after a failed drain: this cycle counts no restart anyway.)
+        if snapshot.follows_registrations {
+            self.drain_registrations(&mut ok, &mut snapshot);
+        }
         snapshot.stats = stats;
         snapshot
     }
