@@ -31,6 +31,12 @@ use crate::worker::{host_name, WorkerIdentity};
 /// Reads MBeans. Implemented by the JNI boundary; created and used on the collector thread only.
 pub trait MBeanSource {
     fn read(&mut self, plan: &ReadPlan) -> Snapshot;
+
+    /// Gives the process's freed native memory back to the system, if the host can (`malloc_trim`, called by
+    /// the metrics export after each collection: the JNI boundary holds the `unsafe`).
+    fn memory_release(&self) -> Option<fn()> {
+        None
+    }
 }
 
 /// Creates the source on the collector thread (where it attaches to the JVM).
@@ -407,7 +413,7 @@ fn collect_loop(
                     exporter,
                     &resource(config, &identity),
                     export_counters.clone(),
-                    metrics.trim_memory,
+                    source.memory_release().filter(|_| metrics.trim_memory),
                 );
                 match started {
                     Ok(e) => export = Some(e),

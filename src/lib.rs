@@ -5,7 +5,7 @@
 //! requests and hands them to its export thread → [`transport`] sends them. Beside it: [`spans`] (the Java
 //! tracing API's spans), [`failures`] (FAILED tasks as log records), [`worker`] (the worker's identity),
 //! [`config`] (every setting, decided once) and [`diag`] (our own log lines). [`agent`] runs the loop and the
-//! lifecycle; [`jni`] and [`ffi`] are the only ways in, and the only places where `unsafe` is allowed.
+//! lifecycle; [`jni`] is the only way in (JNI and the C ABI), and the only place where `unsafe` is allowed.
 #![deny(unsafe_code)]
 
 #[macro_use]
@@ -16,11 +16,9 @@ mod check;
 mod collect;
 mod config;
 mod failures;
-// The two boundaries: exported symbols (`no_mangle`) and raw calls into the JVM and the C ABI. Every unsafe
-// block in them carries a SAFETY comment; nothing else in the crate may use `unsafe`. `jni` allows it only
+// The boundary: exported symbols (`no_mangle`: JNI and the C ABI) and raw calls into the JVM and libc. Every
+// unsafe block in it carries a SAFETY comment; nothing else in the crate may use `unsafe`. `jni` allows it only
 // in the few of its modules and items that need it (see its module documentation).
-#[allow(unsafe_code)]
-mod ffi;
 mod jni;
 mod metrics;
 mod spans;

@@ -1,4 +1,4 @@
-//! The C ABI: the committed header is what cbindgen generates from src/ffi.rs, and a C program compiled
+//! The C ABI: the committed header is what cbindgen generates from src/jni/c_abi.rs, and a C program compiled
 //! against it links the library (the one the jar carries for linux-x86_64) and gets the right answers,
 //! the self-check's included.
 

@@ -169,7 +169,7 @@ pub struct MetricsConfig {
     pub exclude: Vec<String>,
     /// Collections without progress after which a running task with work waiting is stalled.
     pub stall_intervals: u32,
-    /// Give freed native memory back to the system after each export (`src/metrics/memory.rs`).
+    /// Give freed native memory back to the system after each export (`src/jni/libc.rs`).
     pub trim_memory: bool,
 }
 

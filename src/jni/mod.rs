@@ -7,16 +7,22 @@
 //!
 //! Within it, `unsafe` is allowed only where it cannot be avoided: the exports (`no_mangle`), [`raw`] (the
 //! JNI functions called directly, behind the no-exception-pending proof), [`methods`] (calls through cached
-//! IDs, each after the check that makes it sound) and [`daemon`] (the attach). The reader's other modules
-//! are safe Rust over those two.
+//! IDs, each after the check that makes it sound), [`daemon`] (the attach), [`libc`] (`malloc_trim`) and
+//! [`c_abi`] (the C ABI's exports, for tools without a JVM). The reader's other modules are safe Rust over
+//! `raw` and `methods`.
 
 #[cfg(feature = "test-hooks")]
 mod bench;
+// The library's C ABI (`connect_otel_check`, the ABI version), for tools that load it without a JVM.
+#[allow(unsafe_code)]
+mod c_abi;
 mod convert;
 #[allow(unsafe_code)]
 mod daemon;
 mod declared;
 mod explain;
+#[allow(unsafe_code)]
+mod libc;
 #[allow(unsafe_code)]
 mod methods;
 mod names;
@@ -101,6 +107,10 @@ struct JniSource {
 }
 
 impl MBeanSource for JniSource {
+    fn memory_release(&self) -> Option<fn()> {
+        Some(libc::release_free_memory)
+    }
+
     fn read(&mut self, plan: &ReadPlan) -> Snapshot {
         let Some(reader) = self.reader.as_mut() else {
             return Snapshot::default();
@@ -195,7 +205,7 @@ pub extern "system" fn Java_io_connectotel_agent_internal_NativeAgent_version<'l
     _class: JClass<'l>,
 ) -> jint {
     let outcome = unowned
-        .with_env(|_env| -> jni::errors::Result<jint> { Ok(crate::ffi::connect_otel_abi_version() as jint) })
+        .with_env(|_env| -> jni::errors::Result<jint> { Ok(c_abi::connect_otel_abi_version() as jint) })
         .into_outcome();
     settle("version", outcome)
 }

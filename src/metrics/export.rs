@@ -64,7 +64,7 @@ impl MetricsExport {
         config: &ExporterConfig,
         resource: &Resource,
         counters: Arc<ExportCounters>,
-        trim_memory: bool,
+        release_memory: Option<fn()>,
     ) -> Result<MetricsExport, String> {
         let mut sender = MetricSender::new(config)?;
         let mut encoder = Encoder::new(&resource_attributes(resource), SystemTime::now());
@@ -106,8 +106,8 @@ impl MetricsExport {
                         log_export_failure(&endpoint, "internal error while encoding; this collection was dropped");
                     }
                     drop(c);
-                    if trim_memory {
-                        crate::metrics::memory::release_free_memory();
+                    if let Some(release) = release_memory {
+                        release();
                     }
                 }
                 // The agent stops: every series it exported ends now rather than lingering in the backend.
@@ -186,8 +186,13 @@ mod tests {
         );
         crate::transport::install_tls_provider();
         let counters = Arc::new(ExportCounters::default());
-        let mut export =
-            MetricsExport::start(&config, &Resource::builder_empty().build(), counters.clone(), true).unwrap();
+        let mut export = MetricsExport::start(
+            &config,
+            &Resource::builder_empty().build(),
+            counters.clone(),
+            Some(|| {}),
+        )
+        .unwrap();
         let begun = Instant::now();
         for _ in 0..4 {
             export.publish(one_series());
@@ -250,7 +255,7 @@ mod tests {
         crate::transport::install_tls_provider();
         let counters = Arc::new(ExportCounters::default());
         let mut export =
-            MetricsExport::start(&config, &Resource::builder_empty().build(), counters.clone(), false).unwrap();
+            MetricsExport::start(&config, &Resource::builder_empty().build(), counters.clone(), None).unwrap();
         let tasks = |ids: &[&str]| {
             let mut obs = Observations::default();
             for id in ids {

@@ -11,7 +11,6 @@ pub mod export;
 mod kept;
 pub mod lifecycle;
 pub mod mapping;
-pub mod memory;
 mod proto;
 pub mod series;
 pub mod stall;
