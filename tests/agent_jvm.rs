@@ -14,7 +14,7 @@ const T: &str = "kafka.connect.task.id";
 const TY: &str = "kafka.connect.connector.type";
 
 fn has(points: &[Point], name: &str) -> bool {
-    points.iter().any(|p| p.name == name)
+    points.iter().any(|p| !p.ended && p.name == name)
 }
 
 /// A fixture worker with a source connector (2 tasks) and a sink connector with a quoted name (1 task).

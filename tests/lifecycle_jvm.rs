@@ -16,7 +16,7 @@ const T: &str = "kafka.connect.task.id";
 const INTERVAL_MS: u64 = 500;
 
 fn has(points: &[Point], name: &str) -> bool {
-    points.iter().any(|p| p.name == name)
+    points.iter().any(|p| !p.ended && p.name == name)
 }
 
 #[test]
